@@ -1,0 +1,80 @@
+"""Settings: defaults here, then ``instance/config.py``, then ``LEARN_HABITAT_*`` environment
+variables, then the mapping given to ``create_app`` (tests)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "LEARN_HABITAT"
+SECRET_KEY_FILE = "secret_key"
+
+
+def default_courses_dir() -> str:
+    """``courses/`` of the source checkout, else of the working directory."""
+    beside_package = PROJECT_ROOT / "courses"
+    return str(beside_package if beside_package.is_dir() else Path.cwd() / "courses")
+
+
+class Defaults:
+    """Values used when nothing else sets them."""
+
+    DEBUG = False
+    DATABASE_URL = None  # None: SQLite under instance/
+    COURSES_DIR = None  # None: default_courses_dir()
+    SECRET_KEY = None  # None: generated once into instance/secret_key
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # set LEARN_HABITAT_SESSION_COOKIE_SECURE=true behind https
+    PREFERRED_URL_SCHEME = "http"
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "en"
+    MEDIA_MAX_AGE = 3600
+
+
+def apply_config(app, overrides=None) -> None:
+    """Fill ``app.config`` in order of precedence and derive the values that depend on others."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env(ENV_PREFIX)
+    if overrides:
+        app.config.update(overrides)
+    if not app.config.get("COURSES_DIR"):
+        app.config["COURSES_DIR"] = default_courses_dir()
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = database_url(
+            app.config.get("DATABASE_URL"), app.instance_path
+        )
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+
+
+def database_url(url: str | None, instance_path: str) -> str:
+    """The SQLAlchemy URL to use; PostgreSQL URLs are pointed at psycopg 3."""
+    if not url:
+        return "sqlite:///" + os.path.join(instance_path, "learn_habitat.sqlite3")
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Read the secret key kept in ``instance/``, creating it (readable by the owner only) when absent."""
+    path = Path(instance_path) / SECRET_KEY_FILE
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker wrote it first: use theirs
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key)
+    return key

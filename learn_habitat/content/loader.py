@@ -1,0 +1,501 @@
+"""Read course folders into immutable :class:`Course` objects, collecting every problem on the way.
+
+The same pass serves the site (which keeps the valid courses) and the checker (which prints the
+problems), so what the checker accepts is exactly what the site can serve.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from pathlib import Path
+
+from learn_habitat import activities as activity_plugins
+from learn_habitat.activities.base import LessonSource
+from learn_habitat.content.errors import CourseError, Problem, sort_problems
+from learn_habitat.content.model import (
+    SUPPORTED_LANGUAGES,
+    Course,
+    CourseLibrary,
+    Lesson,
+    Module,
+    frozen_mapping,
+)
+from learn_habitat.content.render import LessonRenderer
+from learn_habitat.content.yamlsource import (
+    YamlSyntaxError,
+    item_line,
+    key_line,
+    parse_yaml,
+    split_front_matter,
+    unknown_key_problems,
+)
+
+COURSE_FILE = "course.yaml"
+MEDIA_FOLDER = "media"
+IDENTIFIER = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+COURSE_KEYS = frozenset(
+    {"id", "version", "source_language", "title", "summary", "duration_minutes", "modules", "completion"}
+)
+REQUIRED_COURSE_KEYS = ("id", "version", "source_language", "title", "modules")
+MODULE_KEYS = frozenset({"id", "title", "lessons"})
+COMPLETION_KEYS = frozenset({"rule"})
+COMPLETION_RULES = frozenset({"all-lessons"})
+LESSON_KEYS = frozenset({"title", "type", "minutes"})
+
+
+def load_course(
+    folder: str | Path, lesson_href: str = "{lesson}", media_href: str = "media/{name}"
+) -> Course:
+    """Load one course folder; raise :class:`CourseError` listing every problem if it is not valid."""
+    course, problems = read_course(Path(folder), lesson_href, media_href)
+    if course is None:
+        raise CourseError(problems)
+    return course
+
+
+def load_library(
+    root: str | Path, lesson_href: str = "{lesson}", media_href: str = "media/{name}"
+) -> CourseLibrary:
+    """Load every course folder under ``root``; broken courses are left out and their problems kept."""
+    root = Path(root)
+    if not root.is_dir():
+        return CourseLibrary(frozen_mapping(), (Problem(str(root), 1, "no such folder of courses"),))
+    courses, problems = {}, []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+        course, found = read_course(folder, lesson_href, media_href)
+        problems.extend(found)
+        if course is not None:
+            courses[course.id] = course
+    return CourseLibrary(frozen_mapping(courses), tuple(sort_problems(problems)))
+
+
+def check_courses(path: str | Path) -> list[Problem]:
+    """Every problem in the course folder ``path``, or in every course under it."""
+    path = Path(path)
+    if (path / COURSE_FILE).is_file():
+        return sort_problems(read_course(path)[1])
+    return list(load_library(path).problems)
+
+
+def read_course(folder: Path, lesson_href: str = "{lesson}", media_href: str = "media/{name}"):
+    """Read one course folder: ``(course or None, problems)``; the course is ``None`` if any problem is an error."""
+    reader = _CourseReader(folder, lesson_href, media_href)
+    course = reader.read()
+    if any(problem.is_error for problem in reader.problems):
+        course = None
+    return course, sort_problems(reader.problems)
+
+
+class _CourseReader:
+    def __init__(self, folder: Path, lesson_href: str, media_href: str):
+        self.folder = folder
+        self.course_file = folder / COURSE_FILE
+        self.lesson_href = lesson_href
+        self.media_href = media_href
+        self.problems: list[Problem] = []
+        # (language, lesson id) -> (source, rendered): kept while loading for the cross-lesson checks.
+        self._references: dict = {}
+
+    def problem(self, path, line: int, message: str):
+        self.problems.append(Problem(str(path), line, message))
+
+    # course.yaml ------------------------------------------------------------------------------
+
+    def read(self) -> Course | None:
+        if not self.course_file.is_file():
+            self.problem(self.folder, 1, f"a course folder needs a {COURSE_FILE}")
+            return None
+        meta = self._read_yaml_file(self.course_file)
+        if meta is None:
+            return None
+        if not isinstance(meta, dict):
+            self.problem(self.course_file, 1, f"{COURSE_FILE} must be a mapping of keys to values")
+            return None
+        self.problems += unknown_key_problems(str(self.course_file), meta, COURSE_KEYS, COURSE_FILE)
+        for key in REQUIRED_COURSE_KEYS:
+            if key not in meta:
+                self.problem(self.course_file, 1, f"missing required key {key!r}")
+        if any(key not in meta for key in REQUIRED_COURSE_KEYS):
+            return None
+
+        course_id = self._course_id(meta)
+        version = self._version(meta)
+        source_language = self._language_key(meta, "source_language")
+        titles = self._texts(meta, "title", source_language, required=True)
+        summaries = self._texts(meta, "summary", source_language, required=False)
+        modules = self._modules(meta, source_language)
+        completion = self._completion(meta)
+        languages = self._language_folders(source_language)
+        if None in (course_id, version, source_language, titles, modules) or languages is None:
+            return None
+
+        listed = {lesson_id: line for module, lines in modules for lesson_id, line in lines.items()}
+        lessons = {}
+        for language in languages:
+            lessons[language] = self._read_language(language, listed, source_language)
+        source_lessons = lessons.get(source_language, {})
+        self._check_references(lessons, source_language, set(listed))
+        if any(p.is_error for p in self.problems):
+            return None
+
+        duration = meta.get("duration_minutes")
+        if duration is None:
+            duration = sum(lesson.minutes for lesson in source_lessons.values())
+        return Course(
+            id=course_id,
+            version=version,
+            source_language=source_language,
+            titles=frozen_mapping(titles),
+            summaries=frozen_mapping(summaries or {}),
+            duration_minutes=duration,
+            modules=tuple(module for module, _ in modules),
+            completion=frozen_mapping(completion),
+            lessons=frozen_mapping(
+                (language, frozen_mapping((lid, by_id[lid]) for lid in listed if lid in by_id))
+                for language, by_id in lessons.items()
+                if by_id
+            ),
+            path=str(self.folder),
+            media_dir=str(self.folder / MEDIA_FOLDER),
+        )
+
+    def _read_yaml_file(self, path: Path, text: str | None = None, first_line: int = 1):
+        try:
+            if text is None:
+                text = path.read_text(encoding="utf-8")
+            return parse_yaml(text, first_line)
+        except UnicodeDecodeError:
+            self.problem(path, 1, "the file is not valid UTF-8")
+        except YamlSyntaxError as exc:
+            self.problem(path, exc.line, str(exc))
+        except OSError as exc:
+            self.problem(path, 1, f"cannot be read: {exc.strerror}")
+        return None
+
+    def _course_id(self, meta):
+        course_id = meta["id"]
+        line = key_line(meta, "id")
+        if not isinstance(course_id, str) or not IDENTIFIER.match(course_id):
+            self.problem(self.course_file, line, "id must be lowercase letters, digits and hyphens")
+            return None
+        if course_id != self.folder.name:
+            self.problem(
+                self.course_file, line, f"id {course_id!r} must equal the folder name {self.folder.name!r}"
+            )
+            return None
+        return course_id
+
+    def _version(self, meta):
+        version = meta["version"]
+        if not isinstance(version, str) or not version.strip():
+            self.problem(
+                self.course_file,
+                key_line(meta, "version"),
+                'version must be a quoted string such as "1.0.0"',
+            )
+            return None
+        return version
+
+    def _language_key(self, meta, key):
+        value = meta[key]
+        if value not in SUPPORTED_LANGUAGES:
+            self.problem(self.course_file, key_line(meta, key), _unsupported_language(value))
+            return None
+        return value
+
+    def _texts(self, meta, key, source_language, required):
+        value = meta.get(key)
+        line = key_line(meta, key)
+        if value is None:
+            return None if required else {}
+        if not isinstance(value, dict) or not value:
+            self.problem(self.course_file, line, f"{key} must map language codes to text, e.g. 'en: ...'")
+            return None
+        texts = {}
+        for language, text in value.items():
+            if language not in SUPPORTED_LANGUAGES:
+                self.problem(self.course_file, key_line(value, language), _unsupported_language(language))
+            elif not isinstance(text, str) or not text.strip():
+                self.problem(self.course_file, key_line(value, language), f"{key}.{language} must be text")
+            else:
+                texts[language] = text.strip()
+        if source_language and source_language not in value:
+            self.problem(
+                self.course_file, line, f"{key} has no text in the source language {source_language!r}"
+            )
+            return None
+        return texts if len(texts) == len(value) else None
+
+    def _modules(self, meta, source_language):
+        modules_value = meta["modules"]
+        if not isinstance(modules_value, list) or not modules_value:
+            self.problem(self.course_file, key_line(meta, "modules"), "modules must be a non-empty list")
+            return None
+        modules, module_lines, lesson_lines = [], {}, {}
+        ok = True
+        for index, entry in enumerate(modules_value):
+            line = item_line(modules_value, index)
+            if not isinstance(entry, dict):
+                self.problem(
+                    self.course_file, line, "each module must be a mapping with id, title and lessons"
+                )
+                ok = False
+                continue
+            self.problems += unknown_key_problems(str(self.course_file), entry, MODULE_KEYS, "a module")
+            module_id = entry.get("id")
+            if not isinstance(module_id, str) or not IDENTIFIER.match(module_id):
+                self.problem(
+                    self.course_file, line, "a module needs an id of lowercase letters, digits and hyphens"
+                )
+                ok = False
+            elif module_id in module_lines:
+                self.problem(
+                    self.course_file,
+                    key_line(entry, "id"),
+                    f"duplicate module id {module_id!r} (first on line {module_lines[module_id]})",
+                )
+                ok = False
+            else:
+                module_lines[module_id] = key_line(entry, "id")
+            titles = self._module_titles(entry, line, source_language)
+            lessons = self._module_lessons(entry, line, lesson_lines)
+            if titles is None or lessons is None:
+                ok = False
+                continue
+            module = Module(module_id, frozen_mapping(titles), tuple(lessons))
+            modules.append((module, lessons))
+        return modules if ok else None
+
+    def _module_titles(self, entry, line, source_language):
+        titles = entry.get("title")
+        if not isinstance(titles, dict) or source_language not in titles:
+            self.problem(
+                self.course_file,
+                key_line(entry, "title", line),
+                f"a module needs a title with '{source_language}:'",
+            )
+            return None
+        for language in titles:
+            if language not in SUPPORTED_LANGUAGES:
+                self.problem(self.course_file, key_line(titles, language), _unsupported_language(language))
+                return None
+        return {language: str(text) for language, text in titles.items()}
+
+    def _module_lessons(self, entry, line, seen):
+        lessons = entry.get("lessons")
+        if not isinstance(lessons, list) or not lessons:
+            self.problem(
+                self.course_file, key_line(entry, "lessons", line), "a module needs a list of lessons"
+            )
+            return None
+        found = {}
+        for index, lesson_id in enumerate(lessons):
+            lesson_line = item_line(lessons, index)
+            if not isinstance(lesson_id, str) or not IDENTIFIER.match(lesson_id):
+                self.problem(
+                    self.course_file, lesson_line, "a lesson id is lowercase letters, digits and hyphens"
+                )
+            elif lesson_id in seen:
+                self.problem(
+                    self.course_file,
+                    lesson_line,
+                    f"duplicate lesson id {lesson_id!r} (first on line {seen[lesson_id]})",
+                )
+            else:
+                seen[lesson_id] = lesson_line
+                found[lesson_id] = lesson_line
+        return found if len(found) == len(lessons) else None
+
+    def _completion(self, meta):
+        completion = meta.get("completion")
+        if completion is None:
+            return {"rule": "all-lessons"}
+        if not isinstance(completion, dict):
+            self.problem(self.course_file, key_line(meta, "completion"), "completion must be a mapping")
+            return {}
+        self.problems += unknown_key_problems(
+            str(self.course_file), completion, COMPLETION_KEYS, "completion"
+        )
+        rule = completion.get("rule", "all-lessons")
+        if rule not in COMPLETION_RULES:
+            self.problem(
+                self.course_file,
+                key_line(completion, "rule"),
+                f"unknown completion rule {rule!r} (known: {', '.join(sorted(COMPLETION_RULES))})",
+            )
+        return dict(completion)
+
+    def _language_folders(self, source_language):
+        languages = []
+        for entry in sorted(self.folder.iterdir()):
+            if not entry.is_dir() or entry.name == MEDIA_FOLDER or entry.name.startswith("."):
+                continue
+            if entry.name not in SUPPORTED_LANGUAGES:
+                self.problem(
+                    entry, 1, _unsupported_language(entry.name) + " (language folders are named by code)"
+                )
+                continue
+            languages.append(entry.name)
+        if source_language and source_language not in languages:
+            self.problem(self.folder, 1, f"no folder {source_language}/ for the source language")
+            return None
+        return languages
+
+    # lessons ----------------------------------------------------------------------------------
+
+    def _read_language(self, language, listed, source_language):
+        folder = self.folder / language
+        files = {path.stem: path for path in sorted(folder.glob("*.md"))}
+        for stem, path in files.items():
+            if stem not in listed:
+                message = f"lesson file {path.name} is not listed in any module of {COURSE_FILE}"
+                close = difflib.get_close_matches(stem, [lid for lid in listed if lid not in files], n=1)
+                if close:
+                    message += f"; is it {close[0]!r}?"
+                self.problem(path, 1, message)
+        if language == source_language:
+            for lesson_id, line in listed.items():
+                if lesson_id not in files:
+                    message = f"lesson {lesson_id!r} is listed but {language}/{lesson_id}.md does not exist"
+                    close = difflib.get_close_matches(lesson_id, [s for s in files if s not in listed], n=1)
+                    if close:
+                        message += f"; did you mean {close[0]!r}?"
+                    self.problem(self.course_file, line, message)
+        renderers = {}
+        lessons = {}
+        for lesson_id in listed:
+            if lesson_id in files:
+                lesson = self._read_lesson(lesson_id, language, files[lesson_id], renderers)
+                if lesson is not None:
+                    lessons[lesson_id] = lesson
+        return lessons
+
+    def _read_lesson(self, lesson_id, language, path: Path, renderers):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            self.problem(path, 1, "the file is not valid UTF-8")
+            return None
+        try:
+            front_text, body, body_line = split_front_matter(text)
+        except YamlSyntaxError as exc:
+            self.problem(path, exc.line, str(exc))
+            return None
+        if front_text is None:
+            self.problem(
+                path, 1, "a lesson starts with front matter between '---' lines (title, type, minutes)"
+            )
+            return None
+        front = self._read_yaml_file(path, front_text, first_line=2)
+        if front is None and not any(p.path == str(path) for p in self.problems):
+            self.problem(path, 2, "the front matter is empty: it needs title, type and minutes")
+        if not isinstance(front, dict):
+            if front is not None:
+                self.problem(path, 2, "the front matter must be a mapping of keys to values")
+            return None
+
+        activity_name = front.get("type")
+        activities = activity_plugins.activity_types()
+        activity = activities.get(activity_name) if isinstance(activity_name, str) else None
+        allowed = LESSON_KEYS | (activity.front_matter_keys if activity else frozenset())
+        self.problems += unknown_key_problems(str(path), front, allowed, "the front matter")
+        ok = True
+        if activity is None:
+            if activity_name is None:
+                message = "missing required key 'type' (the activity type, e.g. 'page')"
+            else:
+                message = f"unknown activity type {activity_name!r}"
+                close = difflib.get_close_matches(str(activity_name), sorted(activities), n=1)
+                message += f"; did you mean {close[0]!r}?" if close else ""
+                message += f" (known: {', '.join(sorted(activities))})"
+            self.problem(path, key_line(front, "type", 2), message)
+            ok = False
+        title = front.get("title")
+        if not isinstance(title, str) or not title.strip():
+            self.problem(path, key_line(front, "title", 2), "a lesson needs a title (text)")
+            ok = False
+        minutes = front.get("minutes")
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 1:
+            self.problem(path, key_line(front, "minutes", 2), "minutes must be a whole number of at least 1")
+            ok = False
+        if not ok:
+            return None
+
+        renderer = renderers.get(activity_name)
+        if renderer is None:
+            renderer = LessonRenderer(self.lesson_href, self.media_href, activity.markdown_extensions())
+            renderers[activity_name] = renderer
+        source = LessonSource(lesson_id, language, str(path), dict(front), body, body_line)
+        rendered = renderer.render(body)
+        for heading in rendered.headings:
+            if heading.level == 1:
+                self.problem(
+                    path,
+                    source.line_where(lambda line: line.startswith("# ")),
+                    "a lesson body must not have a level-1 heading: the title is the page's heading; use '##'",
+                )
+        data, problems = activity.build(source, rendered)
+        self.problems += problems
+        extra = {key: value for key, value in front.items() if key not in LESSON_KEYS}
+        lesson = Lesson(
+            id=lesson_id,
+            language=language,
+            title=title.strip(),
+            type=activity_name,
+            minutes=minutes,
+            html=rendered.html,
+            headings=rendered.headings,
+            source_path=str(path),
+            source_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            activity=data,
+            front_matter=frozen_mapping(extra),
+        )
+        self._references[(language, lesson_id)] = (source, rendered)
+        return lesson
+
+    def _check_references(self, lessons, source_language, listed_ids):
+        listed = lessons.get(source_language, {})
+        for (language, _lesson_id), (source, rendered) in self._references.items():
+            for written_as, why in rendered.bad_links:
+                self.problem(
+                    source.path, source.line_of(f"]({written_as}"), f"broken link {written_as!r}: {why}"
+                )
+            for link in rendered.links:
+                line = source.line_of(f"]({link.written_as}")
+                target = lessons[language].get(link.target) or listed.get(link.target)
+                if target is None and link.target in listed_ids:
+                    continue  # the target lesson is listed but broken: its own problem says why
+                if target is None:
+                    message = (
+                        f"broken link {link.written_as!r}: there is no lesson {link.target!r} in this course"
+                    )
+                    close = difflib.get_close_matches(link.target, list(listed), n=1)
+                    message += f"; did you mean '{close[0]}.md'?" if close else ""
+                    self.problem(source.path, line, message)
+                elif link.anchor and link.anchor not in {h.anchor for h in target.headings}:
+                    self.problem(
+                        source.path,
+                        line,
+                        f"broken link {link.written_as!r}: lesson {link.target!r} has no heading "
+                        f"with the anchor {link.anchor!r}",
+                    )
+            for image in rendered.images:
+                line = source.line_of(image.written_as)
+                if image.problem:
+                    self.problem(source.path, line, f"image {image.written_as!r}: {image.problem}")
+                    continue
+                if not (self.folder / MEDIA_FOLDER / image.name).is_file():
+                    self.problem(source.path, line, f"missing file {MEDIA_FOLDER}/{image.name}")
+                if not image.alt:
+                    self.problem(
+                        source.path,
+                        line,
+                        f"image {image.written_as!r} has no alt text: describe it in ![...]",
+                    )
+
+
+def _unsupported_language(code) -> str:
+    return f"unsupported language code {code!r} (supported: {', '.join(SUPPORTED_LANGUAGES)})"

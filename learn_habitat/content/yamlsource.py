@@ -1,0 +1,135 @@
+"""YAML that remembers where each value came from, so problems can name a line."""
+
+from __future__ import annotations
+
+import difflib
+
+import yaml
+
+from learn_habitat.content.errors import Problem
+
+
+class LineDict(dict):
+    """A mapping from YAML with ``line`` (of the mapping) and ``key_lines`` (of each key)."""
+
+    line: int = 1
+    key_lines: dict
+
+
+class LineList(list):
+    """A sequence from YAML with ``line`` and ``item_lines``."""
+
+    line: int = 1
+    item_lines: list
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader whose mappings and sequences carry 1-based line numbers."""
+
+
+def _construct_mapping(loader, node):
+    loader.flatten_mapping(node)
+    mapping = LineDict()
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str | int | float | bool) and key is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key must be a plain value", key_node.start_mark
+            )
+        if key in mapping:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.key_lines[key] = key_node.start_mark.line + 1
+    return mapping
+
+
+def _construct_sequence(loader, node):
+    sequence = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    sequence.line = node.start_mark.line + 1
+    sequence.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return sequence
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+class YamlSyntaxError(ValueError):
+    """YAML that cannot be parsed, with the 1-based line of the fault."""
+
+    def __init__(self, line: int, message: str):
+        self.line = line
+        super().__init__(message)
+
+
+def parse_yaml(text: str, first_line: int = 1):
+    """Parse YAML text whose first line is ``first_line`` of its file."""
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line + 1 if mark else 1) + first_line - 1
+        problem = exc.problem or exc.context or "cannot be parsed"
+        raise YamlSyntaxError(line, f"invalid YAML: {problem}") from exc
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(first_line, f"invalid YAML: {exc}") from exc
+    if first_line != 1:
+        _shift_lines(data, first_line - 1)
+    return data
+
+
+def _shift_lines(value, offset):
+    if isinstance(value, LineDict):
+        value.line += offset
+        value.key_lines = {k: n + offset for k, n in value.key_lines.items()}
+        for item in value.values():
+            _shift_lines(item, offset)
+    elif isinstance(value, LineList):
+        value.line += offset
+        value.item_lines = [n + offset for n in value.item_lines]
+        for item in value:
+            _shift_lines(item, offset)
+
+
+def key_line(mapping, key, default: int = 1) -> int:
+    """The line of ``key`` in a mapping parsed by :func:`parse_yaml`."""
+    lines = getattr(mapping, "key_lines", None) or {}
+    return lines.get(key, getattr(mapping, "line", default))
+
+
+def item_line(sequence, index: int, default: int = 1) -> int:
+    """The line of item ``index`` in a sequence parsed by :func:`parse_yaml`."""
+    lines = getattr(sequence, "item_lines", None) or []
+    return lines[index] if index < len(lines) else getattr(sequence, "line", default)
+
+
+def unknown_key_problems(path: str, mapping, allowed, where: str) -> list[Problem]:
+    """A problem for every key not in ``allowed``, with a did-you-mean when one is close."""
+    problems = []
+    for key in mapping:
+        if key in allowed:
+            continue
+        message = f"unknown key {key!r} in {where}"
+        close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+        if close:
+            message += f"; did you mean {close[0]!r}?"
+        else:
+            message += f" (allowed: {', '.join(sorted(allowed))})"
+        problems.append(Problem(path, key_line(mapping, key), message))
+    return problems
+
+
+def split_front_matter(text: str):
+    """Split a lesson into (front matter text, body text, line where the body starts).
+
+    The front matter is ``None`` when the file does not open with a ``---`` line.
+    """
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        return None, text, 1
+    for index in range(1, len(lines)):
+        if lines[index].strip() == "---":
+            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
+    raise YamlSyntaxError(1, "the front matter opened by '---' on line 1 is never closed by a '---' line")

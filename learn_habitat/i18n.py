@@ -1,0 +1,52 @@
+"""Which language a request is served in."""
+
+from __future__ import annotations
+
+from flask import request
+
+from learn_habitat.content import SUPPORTED_LANGUAGES, text_direction
+
+LANGUAGE_COOKIE = "lang"
+DEFAULT_LANGUAGE = "en"
+
+
+def select_locale() -> str:
+    """The language cookie set by the switcher if valid, else the browser's preference, else English."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in SUPPORTED_LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(SUPPORTED_LANGUAGES, default=DEFAULT_LANGUAGE)
+
+
+def init_app(app) -> None:
+    """Give templates the page language and its direction."""
+
+    @app.context_processor
+    def language_context():
+        from flask_babel import get_locale
+
+        language = str(get_locale() or DEFAULT_LANGUAGE)
+        return {"page_language": language, "page_direction": text_direction(language)}
+
+    app.add_template_filter(format_duration, "duration")
+    app.add_template_filter(language_name, "language_name")
+    app.add_template_global(text_direction, "text_direction")
+
+
+def format_duration(minutes: int) -> str:
+    """An estimated duration such as "45 min" or "2 h 30 min", in the page language."""
+    from flask_babel import gettext as _
+
+    hours, rest = divmod(int(minutes), 60)
+    if not hours:
+        return _("%(minutes)d min", minutes=rest)
+    if not rest:
+        return _("%(hours)d h", hours=hours)
+    return _("%(hours)d h %(minutes)d min", hours=hours, minutes=rest)
+
+
+def language_name(code: str) -> str:
+    """A language's own name for itself (``français``, ``العربية``), for switchers and lists."""
+    from babel import Locale
+
+    return Locale.parse(code).get_display_name(code)

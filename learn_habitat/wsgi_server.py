@@ -1,0 +1,42 @@
+"""Running the app under gunicorn from the ``serve`` command."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+from gunicorn.app.base import BaseApplication
+
+
+class _Server(BaseApplication):
+    """gunicorn's documented way to embed it: options in, our factory's app out."""
+
+    def __init__(self, options):
+        self.options = options
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from learn_habitat import create_app
+
+        return create_app()
+
+
+def default_workers() -> int:
+    """gunicorn's advice for sync workers: two per core plus one."""
+    return multiprocessing.cpu_count() * 2 + 1
+
+
+def run_gunicorn(bind: str, workers: int | None = None) -> None:
+    """Serve until stopped."""
+    _Server(
+        {
+            "bind": bind,
+            "workers": workers or default_workers(),
+            "accesslog": "-",
+            "preload_app": True,
+            "timeout": 60,
+        }
+    ).run()
