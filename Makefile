@@ -26,8 +26,8 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check learn_habitat scorm_export tests bench
-	$(BIN)/ruff format --check learn_habitat scorm_export tests bench
+	$(BIN)/ruff check
+	$(BIN)/ruff format --check
 
 bench: install
 	$(BIN)/python -m bench
