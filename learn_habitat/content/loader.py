@@ -37,12 +37,23 @@ MEDIA_FOLDER = "media"
 IDENTIFIER = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 COURSE_KEYS = frozenset(
-    {"id", "version", "source_language", "title", "summary", "duration_minutes", "modules", "completion"}
+    {
+        "id",
+        "version",
+        "source_language",
+        "title",
+        "summary",
+        "duration_minutes",
+        "enrolment",
+        "modules",
+        "completion",
+    }
 )
 REQUIRED_COURSE_KEYS = ("id", "version", "source_language", "title", "modules")
 MODULE_KEYS = frozenset({"id", "title", "lessons"})
-COMPLETION_KEYS = frozenset({"rule"})
-COMPLETION_RULES = frozenset({"all-lessons"})
+COMPLETION_KEYS = frozenset({"rule", "min_average"})
+COMPLETION_RULES = frozenset({"all-lessons", "quiz-average"})
+ENROLMENT_MODES = ("open", "key", "closed")
 LESSON_KEYS = frozenset({"title", "type", "minutes"})
 
 
@@ -128,8 +139,9 @@ class _CourseReader:
         summaries = self._texts(meta, "summary", source_language, required=False)
         modules = self._modules(meta, source_language)
         completion = self._completion(meta)
+        enrolment = self._enrolment(meta)
         languages = self._language_folders(source_language)
-        if None in (course_id, version, source_language, titles, modules) or languages is None:
+        if None in (course_id, version, source_language, titles, modules, enrolment) or languages is None:
             return None
 
         listed = {lesson_id: line for module, lines in modules for lesson_id, line in lines.items()}
@@ -138,6 +150,9 @@ class _CourseReader:
             lessons[language] = self._read_language(language, listed, source_language)
         source_lessons = lessons.get(source_language, {})
         self._check_references(lessons, source_language, set(listed))
+        quizzes = [lesson for lesson in source_lessons.values() if lesson.type == "quiz"]
+        if completion.get("rule") == "quiz-average" and not quizzes:
+            self.problem(self.course_file, key_line(meta, "completion"), "rule 'quiz-average' needs at least one quiz")
         if any(p.is_error for p in self.problems):
             return None
 
@@ -153,6 +168,7 @@ class _CourseReader:
             duration_minutes=duration,
             modules=tuple(module for module, _ in modules),
             completion=frozen_mapping(completion),
+            enrolment=enrolment,
             lessons=frozen_mapping(
                 (language, frozen_mapping((lid, by_id[lid]) for lid in listed if lid in by_id))
                 for language, by_id in lessons.items()
@@ -326,7 +342,30 @@ class _CourseReader:
                 key_line(completion, "rule"),
                 f"unknown completion rule {rule!r} (known: {', '.join(sorted(COMPLETION_RULES))})",
             )
-        return dict(completion)
+        minimum = completion.get("min_average")
+        if rule == "quiz-average":
+            if isinstance(minimum, bool) or not isinstance(minimum, int) or not 1 <= minimum <= 100:
+                self.problem(
+                    self.course_file,
+                    key_line(completion, "min_average", key_line(completion, "rule")),
+                    "rule 'quiz-average' needs min_average: a whole number from 1 to 100 (percent)",
+                )
+        elif minimum is not None:
+            self.problem(
+                self.course_file, key_line(completion, "min_average"), "min_average only applies to rule 'quiz-average'"
+            )
+        return {"rule": rule, **({"min_average": minimum} if minimum is not None else {})}
+
+    def _enrolment(self, meta):
+        mode = meta.get("enrolment", "open")
+        if mode not in ENROLMENT_MODES:
+            self.problem(
+                self.course_file,
+                key_line(meta, "enrolment"),
+                f"enrolment must be one of {', '.join(ENROLMENT_MODES)}, not {mode!r}",
+            )
+            return None
+        return mode
 
     def _language_folders(self, source_language):
         languages = []
@@ -428,7 +467,7 @@ class _CourseReader:
         if renderer is None:
             renderer = LessonRenderer(self.lesson_href, self.media_href, activity.markdown_extensions())
             renderers[activity_name] = renderer
-        source = LessonSource(lesson_id, language, str(path), dict(front), body, body_line)
+        source = LessonSource(lesson_id, language, str(path), front, body, body_line)
         rendered = renderer.render(body)
         for heading in rendered.headings:
             if heading.level == 1:

@@ -74,6 +74,7 @@ class Course:
     lessons: Mapping[str, Mapping[str, Lesson]]  # language -> lesson id -> lesson
     path: str
     media_dir: str
+    enrolment: str = "open"  # open, key or closed
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -118,6 +119,11 @@ class Course:
     def module_of(self, lesson_id: str) -> Module:
         """The module that holds ``lesson_id``."""
         return next(module for module in self.modules if lesson_id in module.lesson_ids)
+
+    def quiz_ids(self) -> tuple[str, ...]:
+        """The ids of the quiz lessons, in course order."""
+        source = self.lessons[self.source_language]
+        return tuple(lesson_id for lesson_id in self.lesson_ids if source[lesson_id].type == "quiz")
 
     def module_minutes(self, module: Module) -> int:
         """Estimated minutes for a module, from its lessons in the source language."""

@@ -144,7 +144,7 @@ def test_unknown_activity_type(course_dir):
         "details", "## A table\n\nText.\n", front="title: Details\ntype: pgae\nminutes: 10\n"
     )
     assert only_problem(course_dir) == (
-        f"{course_dir.path / 'en/details.md'}:3: unknown activity type 'pgae'; did you mean 'page'? (known: page)"
+        f"{course_dir.path / 'en/details.md'}:3: unknown activity type 'pgae'; did you mean 'page'? (known: page, quiz)"
     )
 
 
