@@ -8,8 +8,10 @@ from pathlib import Path
 from flask import Flask
 
 from learn_habitat import course_library, errors, i18n
+from learn_habitat.accounts import auth as accounts_auth
 from learn_habitat.config import apply_config
-from learn_habitat.extensions import babel, db, migrate
+from learn_habitat.database import render_migration_item
+from learn_habitat.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
@@ -21,17 +23,35 @@ def build_app(config=None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     apply_config(app, config)
 
+    if app.config["PROXY_FIX_X_FOR"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_FIX_X_FOR"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
     db.init_app(app)
     # Batch mode lets migrations alter tables on SQLite too.
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    migrate.init_app(
+        app, db, directory=MIGRATIONS_DIR, render_as_batch=True, render_item=render_migration_item
+    )
     babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+    accounts_auth.init_app(app, login_manager)
     i18n.init_app(app)
     course_library.init_app(app)
     errors.init_app(app)
 
+    from learn_habitat.accounts.routes import blueprint as accounts
+    from learn_habitat.admin.routes import blueprint as admin
+    from learn_habitat.api.routes import blueprint as api
     from learn_habitat.catalog.routes import blueprint as catalog
+    from learn_habitat.learning.routes import blueprint as learning
     from learn_habitat.ops.routes import blueprint as ops
 
-    app.register_blueprint(ops)
-    app.register_blueprint(catalog)
+    for blueprint in (ops, catalog, learning, accounts, admin, api):
+        app.register_blueprint(blueprint)
+    # The API authenticates with bearer tokens, never cookies, so cross-site forms cannot use it.
+    csrf.exempt(api)
     return app

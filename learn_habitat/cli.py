@@ -83,6 +83,70 @@ def courses_command(as_json, path):
         click.echo(f"skipped: {problem}", err=True)
 
 
+@main.command("create-admin")
+@click.argument("email")
+@click.option("--name", default=None, help="Full name for a new account.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_admin_command(email, name, password_stdin):
+    """Create an admin account for EMAIL, or make an existing account an admin."""
+    from learn_habitat.accounts.services import AccountError, create_or_promote_admin, find_user_by_email
+    from learn_habitat.extensions import db
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif find_user_by_email(email) is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = None  # promoting an existing account keeps its password
+    try:
+        user, created = create_or_promote_admin(email, password, name)
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"{'Created' if created else 'Promoted'} admin {user.email}")
+
+
+@main.command("add-author")
+@click.argument("email")
+@click.argument("course_id")
+def add_author_command(email, course_id):
+    """Let the account EMAIL see the reports of COURSE_ID (it becomes an author)."""
+    from learn_habitat.accounts.models import Role
+    from learn_habitat.accounts.services import find_user_by_email, set_role
+    from learn_habitat.course_library import current_library
+    from learn_habitat.extensions import db
+    from learn_habitat.learning.services import assign_author
+
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no account uses {email}")
+    if current_library().get(course_id) is None:
+        raise click.ClickException(f"no course {course_id!r}")
+    if not user.is_author:
+        set_role(user, Role.AUTHOR)
+    assign_author(user, course_id)
+    db.session.commit()
+    click.echo(f"{user.email} is an author of {course_id}")
+
+
+@main.command("set-enrolment-key")
+@click.argument("course_id")
+@click.option("--key-stdin", is_flag=True, help="Read the key from standard input.")
+def set_enrolment_key_command(course_id, key_stdin):
+    """Set the key learners type to enrol in COURSE_ID (a course with 'enrolment: key')."""
+    from learn_habitat.extensions import db
+    from learn_habitat.learning.services import LearningError, set_enrolment_key
+
+    key = sys.stdin.readline().strip() if key_stdin else click.prompt("Key", hide_input=True)
+    try:
+        set_enrolment_key(course_id, key)
+    except LearningError as error:
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"enrolment key of {course_id} saved")
+
+
 @main.command("serve", with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)

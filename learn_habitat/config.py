@@ -33,6 +33,20 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     BABEL_DEFAULT_LOCALE = "en"
     MEDIA_MAX_AGE = 3600
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session: a slow reader's form still posts
+    # Mail: messages go to instance/outbox/ unless MAIL_BACKEND=smtp (with MAIL_SERVER, MAIL_PORT, ...).
+    MAIL_BACKEND = "file"
+    MAIL_FILE_PATH = None  # None: instance/outbox
+    MAIL_DEFAULT_SENDER = "learn-habitat <no-reply@localhost>"
+    # Rate limits (Flask-Limiter syntax); storage is memory unless RATELIMIT_STORAGE_URI names Redis.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute"
+    ACCOUNT_RATE_LIMIT = "5 per minute"
+    PROXY_FIX_X_FOR = 0  # number of proxies in front that set X-Forwarded-For (and -Proto)
+    REPORT_PAGE_SIZE = 50
 
 
 def apply_config(app, overrides=None) -> None:
@@ -50,6 +64,8 @@ def apply_config(app, overrides=None) -> None:
         )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+    if not app.config.get("MAIL_FILE_PATH"):
+        app.config["MAIL_FILE_PATH"] = os.path.join(app.instance_path, "outbox")
 
 
 def database_url(url: str | None, instance_path: str) -> str:

@@ -10,8 +10,11 @@ EXTENSION_KEY = "learn_habitat.courses"
 
 
 def init_app(app) -> None:
-    """Load every course under ``COURSES_DIR``; a broken course is logged and left out, never fatal."""
-    library = load_library(app.config["COURSES_DIR"])
+    """Load every course under ``COURSES_DIR``; a broken course is logged and left out, never fatal.
+
+    ``COURSE_LIBRARY`` may hold an already loaded library (tests share one across many apps).
+    """
+    library = app.config.get("COURSE_LIBRARY") or load_library(app.config["COURSES_DIR"])
     for problem in library.problems:
         app.logger.warning("course problem: %s", problem)
     if library.problems:

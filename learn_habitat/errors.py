@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import render_template, request
 from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -11,23 +12,68 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
 def init_app(app) -> None:
     """Register the error handlers and response headers."""
 
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        """API errors as JSON; pages as a styled page."""
+        if _wants_json():
+            from learn_habitat.api.routes import error_response
+
+            code = {413: "too_large", 429: "rate_limited", 400: "bad_request"}.get(
+                error.code, (error.name or "error").lower().replace(" ", "_")
+            )
+            return error_response(error.code, code, error.description or error.name)
+        if error.code == 403:
+            return render_template(
+                "errors/error.html", title=_("Not allowed"), message=_("You do not have access to this page.")
+            ), 403
+        if error.code == 413:
+            return render_template(
+                "errors/error.html", title=_("Too large"), message=_("What you sent is too large.")
+            ), 413
+        if error.code == 429:
+            return render_template(
+                "errors/error.html",
+                title=_("Too many attempts"),
+                message=_("Please wait a minute before trying again."),
+            ), 429
+        if error.code == 400:
+            return render_template(
+                "errors/error.html", title=_("Bad request"), message=_("The request could not be understood.")
+            ), 400
+        return error
+
     @app.errorhandler(404)
-    def not_found(_error):
+    def not_found(error):
+        if _wants_json():
+            return http_error(error)
         return render_template(
             "errors/error.html", title=_("Page not found"), message=_("There is no page at this address.")
         ), 404
 
     @app.errorhandler(405)
-    def method_not_allowed(_error):
+    def method_not_allowed(error):
+        if _wants_json():
+            return http_error(error)
         return render_template(
             "errors/error.html", title=_("Not allowed"), message=_("This page cannot be used that way.")
         ), 405
 
     @app.errorhandler(500)
     def server_error(_error):
+        from learn_habitat.extensions import db
+
+        db.session.rollback()
+        if _wants_json():
+            from learn_habitat.api.routes import error_response
+
+            return error_response(500, "server_error", "Something went wrong on our side.")
         return render_template(
             "errors/error.html",
             title=_("Something went wrong"),

@@ -11,7 +11,12 @@ DEFAULT_LANGUAGE = "en"
 
 
 def select_locale() -> str:
-    """The language cookie set by the switcher if valid, else the browser's preference, else English."""
+    """The signed-in learner's preference, else the switcher's cookie, else the browser's, else English."""
+    from flask_login import current_user
+
+    preferred = getattr(current_user, "language", None) if current_user else None
+    if preferred in SUPPORTED_LANGUAGES:
+        return preferred
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in SUPPORTED_LANGUAGES:
         return chosen
@@ -28,7 +33,12 @@ def init_app(app) -> None:
         language = str(get_locale() or DEFAULT_LANGUAGE)
         return {"page_language": language, "page_direction": text_direction(language)}
 
+    import flask_babel
+
     app.add_template_filter(format_duration, "duration")
+    app.add_template_filter(flask_babel.format_date, "format_date")
+    app.add_template_filter(flask_babel.format_number, "format_number")
+    app.add_template_filter(flask_babel.format_percent, "format_percent")
     app.add_template_filter(language_name, "language_name")
     app.add_template_global(text_direction, "text_direction")
 

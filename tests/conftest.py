@@ -15,20 +15,34 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_COURSES = PROJECT_ROOT / "courses"
 
 
-def test_database_url(tmp_path: Path) -> str | None:
+def database_url_for_tests(tmp_path: Path) -> str | None:
     """PostgreSQL when LEARN_HABITAT_TEST_DATABASE_URL is set, else a fresh SQLite file."""
     return os.environ.get("LEARN_HABITAT_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite3'}"
 
 
+@pytest.fixture(scope="session")
+def shipped_library():
+    """The shipped courses, loaded once for the whole run (loading renders every lesson)."""
+    from learn_habitat.content import load_library
+
+    return load_library(SHIPPED_COURSES)
+
+
 @pytest.fixture
-def app_config(tmp_path):
-    """Settings for a test app; tests may change them before asking for ``app``."""
+def app_config(tmp_path, shipped_library):
+    """Settings for a test app; tests may change them before asking for ``app``.
+
+    CSRF and rate limits are off here and tested on purpose where they matter.
+    """
     return {
         "TESTING": True,
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "SECRET_KEY": "test-secret-key",
         "COURSES_DIR": str(SHIPPED_COURSES),
-        "DATABASE_URL": test_database_url(tmp_path),
+        "COURSE_LIBRARY": shipped_library,
+        "DATABASE_URL": database_url_for_tests(tmp_path),
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
     }
 
 
@@ -56,6 +70,55 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+PASSWORD = "a long enough password"
+
+
+def make_user(app, email="learner@example.org", name="Lea Learner", role="learner", language="en", password=PASSWORD):
+    """Create an account directly through the service layer and return its id."""
+    from learn_habitat.accounts.models import Role
+    from learn_habitat.accounts.services import register_user
+    from learn_habitat.extensions import db
+
+    with app.app_context():
+        user = register_user(email, name, password, language, Role(role))
+        db.session.commit()
+        return user.id
+
+
+class AuthActions:
+    """Sign in and out through the real forms."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email="learner@example.org", password=PASSWORD):
+        return self._client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def learner(app, auth):
+    """A signed-in learner; returns the user id."""
+    user_id = make_user(app)
+    auth.login()
+    return user_id
+
+
+@pytest.fixture
+def admin(app, auth):
+    """A signed-in admin; returns the user id."""
+    user_id = make_user(app, "admin@example.org", "Ada Admin", role="admin")
+    auth.login("admin@example.org")
+    return user_id
 
 
 class CourseFolder:

@@ -39,7 +39,9 @@ OPENING = re.compile(r"^:::\s*question\b\s*(?P<type>\S*)\s*$")
 CLOSING = re.compile(r"^:::\s*$")
 OPTION = re.compile(r"^- \[(?P<mark>[ xX])\]\s+(?P<text>.+)$")
 OPTION_FEEDBACK = re.compile(r"^(?: {2,}|\t)>\s?(?P<text>.*)$")
-NUMBER_ANSWER = re.compile(r"^(?P<value>[-+]?\d+(?:\.\d+)?)\s*(?:(?:±|\+-|\+/-)\s*(?P<tolerance>\d+(?:\.\d+)?))?$")
+NUMBER_ANSWER = re.compile(
+    r"^(?P<value>[-+]?\d+(?:\.\d+)?)\s*(?:(?:±|\+-|\+/-)\s*(?P<tolerance>\d+(?:\.\d+)?))?$"
+)
 DEFAULT_PASS_MARK = 80
 
 
@@ -374,7 +376,9 @@ class QuizActivity(ActivityType):
                 report(line_of("= "), "a numeric question has one answer line, e.g. '= 30 ± 0.5'")
                 return False
             if not NUMBER_ANSWER.match(draft.answers[0]):
-                report(line_of("= "), f"not a number: {draft.answers[0]!r} (write e.g. '= 30' or '= 30 ± 0.5')")
+                report(
+                    line_of("= "), f"not a number: {draft.answers[0]!r} (write e.g. '= 30' or '= 30 ± 0.5')"
+                )
                 return False
         else:
             seen = set()

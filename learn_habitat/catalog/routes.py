@@ -3,8 +3,11 @@
 from flask import Blueprint, abort, current_app, render_template, send_from_directory
 from flask_babel import get_locale
 
+from learn_habitat.accounts.auth import signed_in_user
 from learn_habitat.catalog import services
 from learn_habitat.course_library import current_library
+from learn_habitat.learning import services as learning
+from learn_habitat.learning.forms import EnrolForm
 
 blueprint = Blueprint("catalog", __name__)
 
@@ -27,17 +30,16 @@ def course(course_id):
         found = services.find_course(current_library(), course_id)
     except services.NotFound:
         abort(404)
-    return render_template("catalog/course.html", course=found)
-
-
-@blueprint.get("/courses/<course_id>/<lesson_id>")
-def lesson(course_id, lesson_id):
-    """One lesson, with previous and next links."""
-    try:
-        view = services.lesson_view(current_library(), course_id, lesson_id, _language())
-    except services.NotFound:
-        abort(404)
-    return render_template("catalog/lesson.html", view=view, course=view.course, lesson=view.lesson)
+    user = signed_in_user()
+    enrolled = learning.find_enrolment(user, found.id) is not None
+    return render_template(
+        "catalog/course.html",
+        course=found,
+        enrolled=enrolled,
+        progress=learning.course_progress(user, found) if enrolled else None,
+        enrol_form=EnrolForm(),
+        can_report=learning.is_course_author(user, found.id),
+    )
 
 
 @blueprint.get("/courses/<course_id>/media/<path:filename>")

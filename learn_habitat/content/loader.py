@@ -54,6 +54,8 @@ MODULE_KEYS = frozenset({"id", "title", "lessons"})
 COMPLETION_KEYS = frozenset({"rule", "min_average"})
 COMPLETION_RULES = frozenset({"all-lessons", "quiz-average"})
 ENROLMENT_MODES = ("open", "key", "closed")
+# Lesson ids that would clash with the site's own addresses under /courses/<course>/.
+RESERVED_LESSON_IDS = frozenset({"media", "continue", "certificate", "enrol", "unenrol"})
 LESSON_KEYS = frozenset({"title", "type", "minutes"})
 
 
@@ -152,7 +154,9 @@ class _CourseReader:
         self._check_references(lessons, source_language, set(listed))
         quizzes = [lesson for lesson in source_lessons.values() if lesson.type == "quiz"]
         if completion.get("rule") == "quiz-average" and not quizzes:
-            self.problem(self.course_file, key_line(meta, "completion"), "rule 'quiz-average' needs at least one quiz")
+            self.problem(
+                self.course_file, key_line(meta, "completion"), "rule 'quiz-average' needs at least one quiz"
+            )
         if any(p.is_error for p in self.problems):
             return None
 
@@ -352,7 +356,9 @@ class _CourseReader:
                 )
         elif minimum is not None:
             self.problem(
-                self.course_file, key_line(completion, "min_average"), "min_average only applies to rule 'quiz-average'"
+                self.course_file,
+                key_line(completion, "min_average"),
+                "min_average only applies to rule 'quiz-average'",
             )
         return {"rule": rule, **({"min_average": minimum} if minimum is not None else {})}
 

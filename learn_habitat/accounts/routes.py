@@ -1,0 +1,186 @@
+"""Register, sign in and out, reset a password, profile and API tokens."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from learn_habitat.accounts import forms, mail, services
+from learn_habitat.extensions import db, limiter
+from learn_habitat.redirects import safe_next
+
+blueprint = Blueprint("accounts", __name__)
+
+
+def _account_key() -> str:
+    """Rate-limit key for the account named in the form, so one account cannot be guessed at from many IPs."""
+    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _login_limit():
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _account_limit():
+    return current_app.config["ACCOUNT_RATE_LIMIT"]
+
+
+def _show_errors(form, error: services.AccountError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, _(error.message)]
+    else:
+        flash(_(error.message), "error")
+
+
+@blueprint.route("/register", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def register():
+    """Create an account and sign in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("learning.dashboard"))
+    form = forms.RegisterForm()
+    if request.method == "GET":
+        form.language.data = (
+            request.accept_languages.best_match([c for c, _ in form.language.choices]) or "en"
+        )
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(
+                form.email.data, form.name.data, form.password.data, form.language.data
+            )
+        except services.AccountError as error:
+            db.session.rollback()
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
+            return redirect(safe_next(request.args.get("next"), url_for("learning.dashboard")))
+    return render_template("accounts/register.html", form=form), 200 if not form.errors else 422
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_account_limit, methods=["POST"], key_func=_account_key)
+def login():
+    """Sign in with email and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("learning.dashboard"))
+    form = forms.LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            return redirect(safe_next(request.args.get("next"), url_for("learning.dashboard")))
+        # The same words whether the email is unknown or the password wrong: no account enumeration.
+        flash(_("The email or password is not right."), "error")
+        status = 401
+    elif form.errors:
+        status = 422
+    return render_template("accounts/login.html", form=form), status
+
+
+@blueprint.post("/logout")
+def logout():
+    """Sign out (a POST with a CSRF token, so another site cannot sign you out)."""
+    form = forms.EmptyForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash(_("You are signed out."), "info")
+    return redirect(url_for("catalog.index"))
+
+
+@blueprint.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_account_limit, methods=["POST"], key_func=_account_key)
+def forgot_password():
+    """Ask for a reset link; the answer is the same whether or not the account exists."""
+    form = forms.ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = services.find_user_by_email(form.email.data)
+        if user is not None:
+            token = services.make_reset_token(user, current_app.config["SECRET_KEY"])
+            mail.send_password_reset(user, url_for("accounts.reset_password", token=token, _external=True))
+        flash(_("If an account uses this email, a message with a reset link is on its way."), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form), 200 if not form.errors else 422
+
+
+@blueprint.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def reset_password(token):
+    """Choose a new password from a mailed link; every other session is signed out."""
+    try:
+        user = services.user_for_reset_token(token, current_app.config["SECRET_KEY"])
+    except services.AccountError as error:
+        flash(_(error.message), "error")
+        return redirect(url_for("accounts.forgot_password"))
+    form = forms.ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password(user, form.password.data)
+        except services.AccountError as error:
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("learning.dashboard"))
+    return render_template("accounts/reset_password.html", form=form), 200 if not form.errors else 422
+
+
+@blueprint.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    """Name, language and personal access tokens."""
+    form = forms.ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            services.update_profile(current_user, form.name.data, form.language.data)
+        except services.AccountError as error:
+            db.session.rollback()
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("accounts.profile"))
+    return _render_profile(form, new_token=None), 200 if not form.errors else 422
+
+
+def _render_profile(form, new_token):
+    return render_template(
+        "accounts/profile.html",
+        form=form,
+        token_form=forms.TokenForm(formdata=None),
+        action_form=forms.EmptyForm(),
+        tokens=sorted(current_user.tokens, key=lambda t: t.created_at, reverse=True),
+        new_token=new_token,
+    )
+
+
+@blueprint.post("/profile/tokens")
+@login_required
+def create_token():
+    """Create a personal access token and show it once."""
+    token_form = forms.TokenForm()
+    if not token_form.validate_on_submit():
+        flash(_("Give the token a name of up to 80 characters."), "error")
+        return redirect(url_for("accounts.profile"))
+    _token, plain = services.create_access_token(current_user, token_form.name.data)
+    db.session.commit()
+    response = current_app.make_response(
+        _render_profile(forms.ProfileForm(obj=current_user, formdata=None), plain)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.post("/profile/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id):
+    """Revoke one of my tokens."""
+    if forms.EmptyForm().validate_on_submit() and services.revoke_access_token(current_user, token_id):
+        db.session.commit()
+        flash(_("The token is revoked."), "success")
+    return redirect(url_for("accounts.profile"))

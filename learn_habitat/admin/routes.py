@@ -1,0 +1,172 @@
+"""Reports and course administration: admins see every course, authors their own."""
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from learn_habitat.accounts import services as accounts
+from learn_habitat.accounts.auth import admin_required
+from learn_habitat.accounts.models import Role, User
+from learn_habitat.admin import forms, services
+from learn_habitat.catalog import services as catalog
+from learn_habitat.course_library import current_library
+from learn_habitat.extensions import db
+from learn_habitat.learning import services as learning
+
+blueprint = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _reportable_course(course_id):
+    """The course if the signed-in user may see its reports; 404 or 403 otherwise."""
+    try:
+        course = catalog.find_course(current_library(), course_id)
+    except catalog.NotFound:
+        abort(404)
+    if not learning.is_course_author(current_user, course.id):
+        abort(403)
+    return course
+
+
+@blueprint.before_request
+@login_required
+def require_sign_in():
+    """Every admin page needs a signed-in admin or author (checked per course further on)."""
+    if not current_user.is_author:
+        abort(403)
+
+
+@blueprint.get("/")
+def index():
+    """The courses I may report on, with their headline figures."""
+    courses = services.courses_for(current_user, current_library())
+    return render_template("admin/index.html", rows=[(c, services.course_summary(c)) for c in courses])
+
+
+@blueprint.get("/courses/<course_id>/")
+def course_report(course_id):
+    """Enrolment, completion, drop-off per lesson and correct rate per question."""
+    course = _reportable_course(course_id)
+    return render_template(
+        "admin/course_report.html",
+        course=course,
+        summary=services.course_summary(course),
+        lessons=services.lesson_stats(course),
+        questions=services.question_stats(course),
+        enrol_form=forms.UserEmailForm(formdata=None),
+        author_form=forms.AuthorForm(formdata=None),
+        key_form=forms.EnrolmentKeyForm(formdata=None),
+    )
+
+
+def _page_number() -> int:
+    try:
+        return min(max(1, int(request.args.get("page", 1))), 1_000_000)
+    except ValueError:
+        return 1
+
+
+@blueprint.get("/courses/<course_id>/learners")
+def learners(course_id):
+    """The learners of a course with their progress, filterable and paged."""
+    course = _reportable_course(course_id)
+    status = request.args.get("status", "all")
+    search = request.args.get("q", "")[:100]
+    page = _page_number()
+    size = current_app.config["REPORT_PAGE_SIZE"]
+    rows, total = services.learner_page(course, status, search, page, size)
+    return render_template(
+        "admin/learners.html",
+        course=course,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // size)),
+        status=status if status in services.LEARNER_STATUSES else "all",
+        statuses=services.LEARNER_STATUSES,
+        search=search,
+        action_form=FlaskForm(),
+    )
+
+
+@blueprint.get("/courses/<course_id>/learners.csv")
+def learners_csv(course_id):
+    """The learner list as CSV, streamed."""
+    course = _reportable_course(course_id)
+    chunks = services.learner_csv(course, request.args.get("status", "all"), request.args.get("q", ""))
+    response = Response(stream_with_context(chunks), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{course.id}-learners.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.post("/courses/<course_id>/enrolments")
+@admin_required
+def enrol_learner(course_id):
+    """Enrol someone by email, whatever the course's mode."""
+    course = _reportable_course(course_id)
+    form = forms.UserEmailForm()
+    user = accounts.find_user_by_email(form.email.data) if form.validate_on_submit() else None
+    if user is None:
+        flash(_("No account uses this email."), "error")
+    else:
+        learning.enrol(user, course, by_admin=True)
+        db.session.commit()
+        flash(_("%(name)s is enrolled.", name=user.name), "success")
+    return redirect(url_for("admin.course_report", course_id=course.id))
+
+
+@blueprint.post("/courses/<course_id>/enrolments/<int:user_id>/delete")
+@admin_required
+def unenrol_learner(course_id, user_id):
+    """Remove someone's enrolment (their progress is kept)."""
+    course = _reportable_course(course_id)
+    user = db.session.get(User, user_id)
+    if FlaskForm().validate_on_submit() and user is not None and learning.unenrol(user, course.id):
+        db.session.commit()
+        flash(_("%(name)s is no longer enrolled.", name=user.name), "success")
+    return redirect(url_for("admin.learners", course_id=course.id))
+
+
+@blueprint.post("/courses/<course_id>/authors")
+@admin_required
+def add_author(course_id):
+    """Let someone see this course's reports (they become an author)."""
+    course = _reportable_course(course_id)
+    form = forms.AuthorForm()
+    user = accounts.find_user_by_email(form.email.data) if form.validate_on_submit() else None
+    if user is None:
+        flash(_("No account uses this email."), "error")
+    else:
+        if not user.is_author:
+            accounts.set_role(user, Role.AUTHOR)
+        learning.assign_author(user, course.id)
+        db.session.commit()
+        flash(_("%(name)s can now see this course's reports.", name=user.name), "success")
+    return redirect(url_for("admin.course_report", course_id=course.id))
+
+
+@blueprint.post("/courses/<course_id>/key")
+@admin_required
+def set_key(course_id):
+    """Set the enrolment key of a course in ``key`` mode."""
+    course = _reportable_course(course_id)
+    form = forms.EnrolmentKeyForm()
+    if form.validate_on_submit():
+        learning.set_enrolment_key(course.id, form.key.data)
+        db.session.commit()
+        flash(_("The enrolment key is saved."), "success")
+    else:
+        flash(_("An enrolment key has 4 to 100 characters."), "error")
+    return redirect(url_for("admin.course_report", course_id=course.id))

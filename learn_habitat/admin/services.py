@@ -1,0 +1,266 @@
+"""Reports on enrolment, completion and quiz results, for admins and the course's authors."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, func, or_, select
+
+from learn_habitat.accounts.models import User
+from learn_habitat.content import Course
+from learn_habitat.database import utcnow
+from learn_habitat.extensions import db
+from learn_habitat.learning.models import Completion, Enrolment, LessonProgress, QuestionAnswer, QuizAttempt
+
+ACTIVE_DAYS = 30
+LEARNER_STATUSES = ("all", "completed", "in-progress", "not-started")
+CSV_COLUMNS = (
+    "name",
+    "email",
+    "enrolled_at",
+    "last_activity_at",
+    "last_lesson",
+    "lessons_completed",
+    "lessons_total",
+    "progress_percent",
+    "completed_at",
+    "certificate_code",
+)
+
+
+@dataclass(frozen=True)
+class LessonStat:
+    lesson_id: str
+    viewed: int
+    completed: int
+    stopped_here: int  # learners whose last lesson this is and who have not completed the course
+
+
+@dataclass(frozen=True)
+class QuestionStat:
+    lesson_id: str
+    question_id: str
+    answers: int
+    correct: int
+
+    @property
+    def correct_rate(self) -> float | None:
+        return self.correct / self.answers if self.answers else None
+
+
+@dataclass(frozen=True)
+class CourseSummary:
+    course_id: str
+    enrolled: int
+    active: int
+    completed: int
+    average_quiz_score: float | None  # 0..1, over each learner's best attempt per quiz
+
+    @property
+    def completion_rate(self) -> float | None:
+        return self.completed / self.enrolled if self.enrolled else None
+
+
+@dataclass(frozen=True)
+class LearnerRow:
+    user_id: int
+    name: str
+    email: str
+    enrolled_at: object
+    last_activity_at: object
+    last_lesson: str | None
+    lessons_completed: int
+    completed_at: object
+    certificate_code: str | None
+
+
+def course_summary(course: Course) -> CourseSummary:
+    """Enrolled, active in the last 30 days, completed and average quiz score."""
+    since = utcnow() - timedelta(days=ACTIVE_DAYS)
+    enrolled, active = db.session.execute(
+        select(func.count(), func.count().filter(Enrolment.last_activity_at >= since)).where(
+            Enrolment.course_id == course.id
+        )
+    ).one()
+    completed = db.session.scalar(
+        select(func.count()).select_from(Completion).where(Completion.course_id == course.id)
+    )
+    best = (
+        select(func.max(QuizAttempt.score).label("best"))
+        .where(QuizAttempt.course_id == course.id)
+        .group_by(QuizAttempt.user_id, QuizAttempt.lesson_id)
+        .subquery()
+    )
+    average = db.session.scalar(select(func.avg(best.c.best)))
+    return CourseSummary(
+        course.id, enrolled, active, completed, float(average) if average is not None else None
+    )
+
+
+def lesson_stats(course: Course) -> list[LessonStat]:
+    """Per lesson: how many opened it, completed it, and stopped there without finishing the course."""
+    counts = {
+        row.lesson_id: row
+        for row in db.session.execute(
+            select(
+                LessonProgress.lesson_id,
+                func.count().label("viewed"),
+                func.count(LessonProgress.completed_at).label("completed"),
+            )
+            .where(LessonProgress.course_id == course.id)
+            .group_by(LessonProgress.lesson_id)
+        )
+    }
+    stopped = dict(
+        db.session.execute(
+            select(Enrolment.last_lesson_id, func.count())
+            .outerjoin(
+                Completion,
+                and_(Completion.user_id == Enrolment.user_id, Completion.course_id == Enrolment.course_id),
+            )
+            .where(
+                Enrolment.course_id == course.id,
+                Completion.id.is_(None),
+                Enrolment.last_lesson_id.is_not(None),
+            )
+            .group_by(Enrolment.last_lesson_id)
+        ).all()
+    )
+    return [
+        LessonStat(
+            lesson_id,
+            counts[lesson_id].viewed if lesson_id in counts else 0,
+            counts[lesson_id].completed if lesson_id in counts else 0,
+            stopped.get(lesson_id, 0),
+        )
+        for lesson_id in course.lesson_ids
+    ]
+
+
+def question_stats(course: Course) -> list[QuestionStat]:
+    """Per quiz question: answers given and how many were right."""
+    rows = db.session.execute(
+        select(
+            QuestionAnswer.lesson_id,
+            QuestionAnswer.question_id,
+            func.count().label("answers"),
+            func.sum(func.cast(QuestionAnswer.correct, db.Integer)).label("correct"),
+        )
+        .where(QuestionAnswer.course_id == course.id)
+        .group_by(QuestionAnswer.lesson_id, QuestionAnswer.question_id)
+    ).all()
+    found = {(row.lesson_id, row.question_id): row for row in rows}
+    stats = []
+    for lesson_id in course.quiz_ids():
+        quiz = course.lesson(lesson_id, course.source_language).activity
+        for question in quiz.questions:
+            row = found.get((lesson_id, question.id))
+            stats.append(
+                QuestionStat(
+                    lesson_id, question.id, row.answers if row else 0, int(row.correct or 0) if row else 0
+                )
+            )
+    return stats
+
+
+def _learner_query(course: Course, status: str = "all", search: str = ""):
+    done = (
+        select(LessonProgress.user_id, func.count().label("done"))
+        .where(
+            LessonProgress.course_id == course.id,
+            LessonProgress.completed_at.is_not(None),
+            LessonProgress.lesson_id.in_(course.lesson_ids),
+        )
+        .group_by(LessonProgress.user_id)
+        .subquery()
+    )
+    lessons_completed = func.coalesce(done.c.done, 0)
+    query = (
+        select(
+            User.id.label("user_id"),
+            User.name,
+            User.email,
+            Enrolment.enrolled_at,
+            Enrolment.last_activity_at,
+            Enrolment.last_lesson_id.label("last_lesson"),
+            lessons_completed.label("lessons_completed"),
+            Completion.completed_at,
+            Completion.certificate_code,
+        )
+        .join(User, User.id == Enrolment.user_id)
+        .outerjoin(done, done.c.user_id == Enrolment.user_id)
+        .outerjoin(
+            Completion, and_(Completion.user_id == Enrolment.user_id, Completion.course_id == course.id)
+        )
+        .where(Enrolment.course_id == course.id)
+    )
+    if status == "completed":
+        query = query.where(Completion.id.is_not(None))
+    elif status == "in-progress":
+        query = query.where(Completion.id.is_(None), lessons_completed > 0)
+    elif status == "not-started":
+        query = query.where(lessons_completed == 0)
+    search = " ".join(str(search or "").split())[:100]
+    if search:
+        pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            or_(func.lower(User.name).like(pattern, escape="\\"), User.email.like(pattern, escape="\\"))
+        )
+    return query.order_by(Enrolment.id)
+
+
+def learner_page(
+    course: Course, status: str, search: str, page: int, page_size: int
+) -> tuple[list[LearnerRow], int]:
+    """One page of the learner list and the number of matching learners."""
+    status = status if status in LEARNER_STATUSES else "all"
+    query = _learner_query(course, status, search)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = db.session.execute(query.limit(page_size).offset(max(0, page - 1) * page_size)).all()
+    return [LearnerRow(**row._mapping) for row in rows], total
+
+
+def learner_csv(course: Course, status: str = "all", search: str = ""):
+    """The learner list as CSV text, yielded in chunks with constant memory, however many rows."""
+    status = status if status in LEARNER_STATUSES else "all"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    total = len(course.lesson_ids)
+    result = db.session.execute(_learner_query(course, status, search).execution_options(yield_per=1000))
+    for index, row in enumerate(result, start=1):
+        writer.writerow(
+            (
+                _csv_safe(row.name),
+                _csv_safe(row.email),
+                row.enrolled_at.isoformat() if row.enrolled_at else "",
+                row.last_activity_at.isoformat() if row.last_activity_at else "",
+                row.last_lesson or "",
+                row.lessons_completed,
+                total,
+                round(100 * row.lessons_completed / total) if total else 0,
+                row.completed_at.isoformat() if row.completed_at else "",
+                row.certificate_code or "",
+            )
+        )
+        if index % 500 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _csv_safe(value: str) -> str:
+    # A cell starting with = + - @ would run as a formula in a spreadsheet.
+    text = str(value or "")
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def courses_for(user: User, library) -> list[Course]:
+    """The courses whose reports ``user`` may see."""
+    from learn_habitat.learning.services import is_course_author
+
+    return [course for course in library if is_course_author(user, course.id)]

@@ -1,0 +1,207 @@
+"""The OpenAPI 3.1 document of the JSON API, built from the pydantic models the routes use."""
+
+from __future__ import annotations
+
+from pydantic.json_schema import models_json_schema
+
+from learn_habitat.api import schemas as s
+
+ERROR_STATUSES = {
+    400: "The request body is not valid JSON or not an object.",
+    401: "Authentication is missing or not valid.",
+    403: "You may not do this.",
+    404: "No such resource.",
+    409: "The request conflicts with the current state.",
+    413: "The request body is too large.",
+    422: "The request is well-formed but its values are not valid.",
+    429: "Too many requests; try again later.",
+}
+
+# (method, path, operation id, summary, needs a token, request model, {status: response model})
+OPERATIONS = [
+    (
+        "post",
+        "/api/v1/users",
+        "registerUser",
+        "Register an account",
+        False,
+        s.RegisterRequest,
+        {201: s.UserOut},
+    ),
+    (
+        "post",
+        "/api/v1/tokens",
+        "createToken",
+        "Get a personal access token",
+        False,
+        s.TokenRequest,
+        {201: s.TokenOut},
+    ),
+    (
+        "delete",
+        "/api/v1/tokens/{token_id}",
+        "revokeToken",
+        "Revoke one of my tokens",
+        True,
+        None,
+        {204: None},
+    ),
+    ("get", "/api/v1/courses", "listCourses", "List the courses", False, None, {200: s.CourseList}),
+    (
+        "get",
+        "/api/v1/courses/{course_id}",
+        "getCourse",
+        "A course with its modules and lessons",
+        False,
+        None,
+        {200: s.CourseOut},
+    ),
+    ("get", "/api/v1/me/enrolments", "listMyEnrolments", "My enrolments", True, None, {200: s.EnrolmentList}),
+    (
+        "post",
+        "/api/v1/courses/{course_id}/enrolment",
+        "enrol",
+        "Enrol in a course",
+        True,
+        s.EnrolRequest,
+        {200: s.EnrolmentOut, 201: s.EnrolmentOut},
+    ),
+    ("delete", "/api/v1/courses/{course_id}/enrolment", "unenrol", "Leave a course", True, None, {204: None}),
+    (
+        "get",
+        "/api/v1/courses/{course_id}/progress",
+        "getProgress",
+        "My progress in a course",
+        True,
+        None,
+        {200: s.ProgressOut},
+    ),
+    (
+        "post",
+        "/api/v1/courses/{course_id}/lessons/{lesson_id}/view",
+        "viewLesson",
+        "Record that I opened a lesson",
+        True,
+        None,
+        {200: s.ViewOut},
+    ),
+    (
+        "post",
+        "/api/v1/courses/{course_id}/lessons/{lesson_id}/attempts",
+        "submitAttempt",
+        "Answer a quiz; returns the grade and feedback",
+        True,
+        s.AttemptRequest,
+        {200: s.AttemptOut, 201: s.AttemptOut},
+    ),
+    (
+        "get",
+        "/api/v1/courses/{course_id}/report",
+        "getReport",
+        "A course's report (admins and its authors)",
+        True,
+        None,
+        {200: s.ReportOut},
+    ),
+    (
+        "get",
+        "/api/v1/courses/{course_id}/report.csv",
+        "getReportCsv",
+        "The course's learners as CSV",
+        True,
+        None,
+        {200: "text/csv"},
+    ),
+]
+
+PATH_PARAMETERS = {
+    "course_id": {"type": "string", "maxLength": 100},
+    "lesson_id": {"type": "string", "maxLength": 100},
+    "token_id": {"type": "integer"},
+}
+
+
+def build_openapi(server_url: str = "/") -> dict:
+    """The whole OpenAPI 3.1 document."""
+    models = {s.ErrorBody}
+    for *_, request_model, responses in OPERATIONS:
+        if request_model is not None:
+            models.add(request_model)
+        models.update(m for m in responses.values() if isinstance(m, type))
+    _, definitions = models_json_schema(
+        [(model, "validation") for model in sorted(models, key=lambda m: m.__name__)],
+        ref_template="#/components/schemas/{model}",
+    )
+    paths: dict = {}
+    for method, path, operation_id, summary, needs_token, request_model, responses in OPERATIONS:
+        operation = {
+            "operationId": operation_id,
+            "summary": summary,
+            "responses": _responses(responses, needs_token),
+        }
+        parameters = [
+            {"name": name, "in": "path", "required": True, "schema": schema}
+            for name, schema in PATH_PARAMETERS.items()
+            if "{" + name + "}" in path
+        ]
+        if operation_id == "getCourse":
+            parameters.append(
+                {
+                    "name": "lang",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string", "enum": list(s.SUPPORTED_LANGUAGES)},
+                }
+            )
+        if parameters:
+            operation["parameters"] = parameters
+        if request_model is not None:
+            operation["requestBody"] = {
+                "required": request_model is not s.EnrolRequest,
+                "content": {
+                    "application/json": {"schema": {"$ref": f"#/components/schemas/{request_model.__name__}"}}
+                },
+            }
+        if needs_token:
+            operation["security"] = [{"bearerToken": []}]
+        paths.setdefault(path, {})[method] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "learn-habitat API",
+            "version": "1.0.0",
+            "description": "Courses, enrolment, progress, quizzes and reports. Authenticate with a personal "
+            'access token: \'Authorization: Bearer <token>\'. Every error is JSON: {"error": {"code", "message"}}.',
+        },
+        "servers": [{"url": server_url}],
+        "paths": paths,
+        "components": {
+            "schemas": definitions.get("$defs", {}),
+            "securitySchemes": {"bearerToken": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+def _responses(responses: dict, needs_token: bool) -> dict:
+    result = {}
+    for status, model in responses.items():
+        if model is None:
+            result[str(status)] = {"description": "Done; no content."}
+        elif model == "text/csv":
+            result[str(status)] = {
+                "description": "CSV",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        else:
+            result[str(status)] = {
+                "description": "OK",
+                "content": {
+                    "application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
+                },
+            }
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
+    for status, description in ERROR_STATUSES.items():
+        if status == 401 and not needs_token:
+            continue
+        result[str(status)] = {"description": description, **error}
+    return result

@@ -1,0 +1,223 @@
+"""Lessons, enrolment, quizzes, the learner's dashboard and certificates."""
+
+from __future__ import annotations
+
+import random
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from learn_habitat.accounts.auth import signed_in_user
+from learn_habitat.catalog import services as catalog
+from learn_habitat.course_library import current_library
+from learn_habitat.extensions import db
+from learn_habitat.learning import forms, services
+
+blueprint = Blueprint("learning", __name__)
+
+
+def _language() -> str:
+    return str(get_locale())
+
+
+def _course_or_404(course_id):
+    try:
+        return catalog.find_course(current_library(), course_id)
+    except catalog.NotFound:
+        abort(404)
+
+
+@blueprint.get("/courses/<course_id>/<lesson_id>")
+def lesson(course_id, lesson_id):
+    """A lesson (recording the view for enrolled learners), or a quiz form."""
+    try:
+        view = catalog.lesson_view(current_library(), course_id, lesson_id, _language())
+    except catalog.NotFound:
+        abort(404)
+    user = signed_in_user()
+    course = view.course
+    if not services.can_read_lesson(user, course, lesson_id):
+        if user is None:
+            flash(_("Sign in and enrol to read this lesson."), "info")
+            return redirect(url_for("accounts.login", next=request.path))
+        flash(_("Enrol in the course to read this lesson."), "info")
+        return redirect(url_for("catalog.course", course_id=course.id))
+    enrolment = services.find_enrolment(user, course.id)
+    if enrolment is not None:
+        services.record_lesson_viewed(user, course, lesson_id)
+        db.session.commit()
+    quiz_state = _quiz_state(user, course, view.lesson) if view.lesson.type == "quiz" else None
+    progress = services.course_progress(user, course) if enrolment is not None else None
+    return render_template(
+        "learning/lesson.html",
+        view=view,
+        course=course,
+        lesson=view.lesson,
+        quiz=quiz_state,
+        progress=progress,
+        enrolled=enrolment is not None,
+    )
+
+
+def _quiz_state(user, course, lesson):
+    quiz = lesson.activity
+    enrolled = services.find_enrolment(user, course.id) is not None
+    used = services.attempts_used(user, course.id, lesson.id) if enrolled else 0
+    questions = []
+    # Shuffle per learner and attempt, so the order is stable across a reload of the same form.
+    rng = random.Random(f"{getattr(user, 'id', 0)}:{course.id}:{lesson.id}:{used}")
+    for question in quiz.questions:
+        options = list(question.options)
+        if quiz.shuffle:
+            rng.shuffle(options)
+        questions.append((question, options))
+    return {
+        "quiz": quiz,
+        "questions": questions,
+        "used": used,
+        "left": None if quiz.max_attempts is None else max(0, quiz.max_attempts - used),
+        "can_attempt": enrolled and (quiz.max_attempts is None or used < quiz.max_attempts),
+        "submission_id": services.new_submission_id(),
+        "form": FlaskForm(),
+        "enrolled": enrolled,
+    }
+
+
+@blueprint.post("/courses/<course_id>/<lesson_id>/attempts")
+@login_required
+def submit_attempt(course_id, lesson_id):
+    """Grade a quiz on the server and show the result (a second submit of one form records nothing new)."""
+    course = _course_or_404(course_id)
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        flash(_("The form had expired. Please answer again."), "error")
+        return redirect(url_for("learning.lesson", course_id=course.id, lesson_id=lesson_id))
+    try:
+        quiz = services.quiz_for(course, lesson_id, _language())
+        answers = {
+            question.id: (
+                request.form.getlist(question.id)
+                if question.kind == "multiple"
+                else request.form.get(question.id)
+            )
+            for question in quiz.questions
+        }
+        outcome = services.submit_quiz(
+            current_user, course, lesson_id, answers, request.form.get("submission_id", ""), _language()
+        )
+    except services.LearningError as error:
+        db.session.rollback()
+        if error.status == 404:
+            abort(404)
+        flash(_(error.message), "error")
+        return redirect(url_for("learning.lesson", course_id=course.id, lesson_id=lesson_id))
+    db.session.commit()
+    return redirect(
+        url_for("learning.attempt", course_id=course.id, lesson_id=lesson_id, number=outcome.attempt.number)
+    )
+
+
+@blueprint.get("/courses/<course_id>/<lesson_id>/attempts/<int:number>")
+@login_required
+def attempt(course_id, lesson_id, number):
+    """The result of one of my attempts, with feedback."""
+    course = _course_or_404(course_id)
+    try:
+        view = catalog.lesson_view(current_library(), course_id, lesson_id, _language())
+        outcome = services.find_attempt(current_user, course, lesson_id, number)
+    except (catalog.NotFound, services.LearningError):
+        abort(404)
+    if outcome is None:
+        abort(404)
+    progress = services.course_progress(current_user, course)
+    return render_template(
+        "learning/attempt.html",
+        view=view,
+        course=course,
+        lesson=view.lesson,
+        outcome=outcome,
+        progress=progress,
+        quiz=outcome.grade,
+    )
+
+
+@blueprint.post("/courses/<course_id>/enrol")
+@login_required
+def enrol(course_id):
+    """Enrol myself (with the key when the course asks for one)."""
+    course = _course_or_404(course_id)
+    form = forms.EnrolForm()
+    if not form.validate_on_submit():
+        flash(_("The form had expired. Please try again."), "error")
+        return redirect(url_for("catalog.course", course_id=course.id))
+    try:
+        services.enrol(current_user, course, key=form.key.data)
+    except services.LearningError as error:
+        db.session.rollback()
+        flash(_(error.message), "error")
+        return redirect(url_for("catalog.course", course_id=course.id))
+    db.session.commit()
+    flash(_("You are enrolled. Enjoy the course!"), "success")
+    return redirect(url_for("learning.lesson", course_id=course.id, lesson_id=course.lesson_ids[0]))
+
+
+@blueprint.post("/courses/<course_id>/unenrol")
+@login_required
+def unenrol(course_id):
+    """Leave a course; progress is kept should I come back."""
+    course = _course_or_404(course_id)
+    if FlaskForm().validate_on_submit() and services.unenrol(current_user, course.id):
+        db.session.commit()
+        flash(_("You have left the course. Your progress is kept if you come back."), "info")
+    return redirect(url_for("catalog.course", course_id=course.id))
+
+
+@blueprint.get("/courses/<course_id>/continue")
+@login_required
+def resume(course_id):
+    """Continue where I left off, on any device."""
+    course = _course_or_404(course_id)
+    if services.find_enrolment(current_user, course.id) is None:
+        return redirect(url_for("catalog.course", course_id=course.id))
+    progress = services.course_progress(current_user, course)
+    return redirect(
+        url_for("learning.lesson", course_id=course.id, lesson_id=services.resume_lesson(progress, course))
+    )
+
+
+@blueprint.get("/dashboard")
+@login_required
+def dashboard():
+    """My courses with progress, and the way back into each."""
+    library = current_library()
+    items = []
+    for enrolment in services.my_enrolments(current_user):
+        course = library.get(enrolment.course_id)
+        if course is not None:
+            items.append((course, services.course_progress(current_user, course)))
+    return render_template("learning/dashboard.html", items=items)
+
+
+@blueprint.get("/courses/<course_id>/certificate")
+@login_required
+def my_certificate(course_id):
+    """My certificate for a completed course, ready to print."""
+    course = _course_or_404(course_id)
+    completion = services.my_certificate(current_user, course.id)
+    if completion is None:
+        flash(_("Complete the course to get your certificate."), "info")
+        return redirect(url_for("catalog.course", course_id=course.id))
+    return render_template("learning/certificate.html", course=course, completion=completion, owner=True)
+
+
+@blueprint.get("/certificates/<code>")
+def verify_certificate(code):
+    """Public verification: name, course and date, nothing else."""
+    completion = services.find_certificate(code)
+    if completion is None:
+        return render_template("learning/certificate_unknown.html", code=code[:40]), 404
+    course = current_library().get(completion.course_id)
+    return render_template("learning/certificate.html", course=course, completion=completion, owner=False)
