@@ -15,9 +15,15 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_COURSES = PROJECT_ROOT / "courses"
 
 
-def database_url_for_tests(tmp_path: Path) -> str | None:
-    """PostgreSQL when LEARN_HABITAT_TEST_DATABASE_URL is set, else a fresh SQLite file."""
-    return os.environ.get("LEARN_HABITAT_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+POSTGRESQL_URL = os.environ.get("LEARN_HABITAT_TEST_DATABASE_URL")
+# Every database test runs on SQLite, and on PostgreSQL too when LEARN_HABITAT_TEST_DATABASE_URL is set.
+DATABASE_BACKENDS = ["sqlite", *(["postgresql"] if POSTGRESQL_URL else [])]
+
+
+@pytest.fixture(params=DATABASE_BACKENDS)
+def database_url(request, tmp_path) -> str:
+    """A fresh SQLite file, or the PostgreSQL test database (emptied by the ``app`` fixture)."""
+    return POSTGRESQL_URL if request.param == "postgresql" else f"sqlite:///{tmp_path / 'test.sqlite3'}"
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +35,7 @@ def shipped_library():
 
 
 @pytest.fixture
-def app_config(tmp_path, shipped_library):
+def app_config(tmp_path, shipped_library, database_url):
     """Settings for a test app; tests may change them before asking for ``app``.
 
     CSRF and rate limits are off here and tested on purpose where they matter.
@@ -40,7 +46,7 @@ def app_config(tmp_path, shipped_library):
         "SECRET_KEY": "test-secret-key",
         "COURSES_DIR": str(SHIPPED_COURSES),
         "COURSE_LIBRARY": shipped_library,
-        "DATABASE_URL": database_url_for_tests(tmp_path),
+        "DATABASE_URL": database_url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
     }
@@ -75,7 +81,9 @@ def runner(app):
 PASSWORD = "a long enough password"
 
 
-def make_user(app, email="learner@example.org", name="Lea Learner", role="learner", language="en", password=PASSWORD):
+def make_user(
+    app, email="learner@example.org", name="Lea Learner", role="learner", language="en", password=PASSWORD
+):
     """Create an account directly through the service layer and return its id."""
     from learn_habitat.accounts.models import Role
     from learn_habitat.accounts.services import register_user

@@ -125,7 +125,15 @@ def test_multiple_choice_needs_exactly_the_right_set(quiz_course):
 
 @pytest.mark.parametrize(
     ("typed", "number"),
-    [("30", 30.0), ("30.5", 30.5), ("30,5", 30.5), ("1 000", 1000.0), ("1,000.5", 1000.5), ("abc", None), ("nan", None)],
+    [
+        ("30", 30.0),
+        ("30.5", 30.5),
+        ("30,5", 30.5),
+        ("1 000", 1000.0),
+        ("1,000.5", 1000.5),
+        ("abc", None),
+        ("nan", None),
+    ],
 )
 def test_numbers_typed_by_learners(typed, number):
     assert parse_number(typed) == number
@@ -137,13 +145,17 @@ def test_question_without_correct_answer_is_reported_at_its_line(quiz_course):
 
 
 def test_duplicate_option_is_reported_at_its_line(quiz_course):
-    problems = quiz_problems(quiz_course, "Intro.\n\n::: question single\nPick.\n\n- [x] A\n- [ ] B\n- [ ] a\n:::\n")
+    problems = quiz_problems(
+        quiz_course, "Intro.\n\n::: question single\nPick.\n\n- [x] A\n- [ ] B\n- [ ] a\n:::\n"
+    )
     assert problems == ["16: duplicate option 'a'"]
 
 
 def test_unknown_question_type_is_reported(quiz_course):
     problems = quiz_problems(quiz_course, "::: question essay\nWrite.\n\n= anything\n:::\n")
-    assert problems == ["9: unknown question type 'essay' (known: single, multiple, true-false, numeric, text)"]
+    assert problems == [
+        "9: unknown question type 'essay' (known: single, multiple, true-false, numeric, text)"
+    ]
 
 
 def test_single_choice_with_two_right_options(quiz_course):
@@ -166,9 +178,13 @@ def test_unclosed_question_block(quiz_course):
 
 
 def test_quiz_without_questions(quiz_course):
-    assert quiz_problems(quiz_course, "Just text.\n") == ["9: a quiz needs at least one '::: question TYPE' block"]
+    assert quiz_problems(quiz_course, "Just text.\n") == [
+        "9: a quiz needs at least one '::: question TYPE' block"
+    ]
 
 
 def test_quiz_keys_are_unknown_on_pages(quiz_course):
-    problems = quiz_problems(quiz_course, "Text.\n", front="title: P\ntype: page\nminutes: 5\npass_mark: 50\n")
+    problems = quiz_problems(
+        quiz_course, "Text.\n", front="title: P\ntype: page\nminutes: 5\npass_mark: 50\n"
+    )
     assert problems == ["5: unknown key 'pass_mark' in the front matter (allowed: minutes, title, type)"]
