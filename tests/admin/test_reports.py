@@ -186,3 +186,58 @@ def test_learners_see_only_their_own_data(app, client, shipped_library):
     assert "one@example.org" not in client.get("/dashboard").get_data(as_text=True)
     assert client.get(f"/admin/courses/{COURSE}/learners").status_code == 403
     assert client.get(f"/courses/{COURSE}/certificate").status_code == 302
+
+
+def test_csv_export_of_100000_rows_keeps_memory_flat(app, shipped_library):
+    """The export is streamed: peak memory stays far below the size of the whole file."""
+    import tracemalloc
+
+    from sqlalchemy import insert
+
+    from learn_habitat.accounts.models import User
+    from learn_habitat.admin.services import learner_csv
+    from learn_habitat.database import utcnow
+    from learn_habitat.learning.models import Enrolment
+
+    rows = 100_000
+    course = shipped_library.get(COURSE)
+    with app.app_context():
+        now = utcnow()
+        for start in range(0, rows, 20_000):
+            db.session.execute(
+                insert(User),
+                [
+                    {
+                        "email": f"learner{i}@example.org",
+                        "name": f"Learner number {i}",
+                        "password_hash": "x",
+                        "language": "en",
+                        "role": "learner",
+                        "session_token": f"t{i}",
+                        "created_at": now,
+                    }
+                    for i in range(start, start + 20_000)
+                ],
+            )
+        db.session.execute(
+            insert(Enrolment).from_select(
+                ["user_id", "course_id", "enrolled_at", "last_activity_at"],
+                db.select(
+                    User.id,
+                    db.literal(COURSE),
+                    db.literal(now, type_=Enrolment.enrolled_at.type),
+                    db.literal(now, type_=Enrolment.last_activity_at.type),
+                ),
+            )
+        )
+        db.session.commit()
+        tracemalloc.start()
+        total_bytes = lines = 0
+        for chunk in learner_csv(course):
+            total_bytes += len(chunk)
+            lines += chunk.count("\n")
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert lines == rows + 1
+    assert total_bytes > 10_000_000
+    assert peak < total_bytes / 4, (peak, total_bytes)
