@@ -83,6 +83,51 @@ def courses_command(as_json, path):
         click.echo(f"skipped: {problem}", err=True)
 
 
+@main.command("translations", with_appcontext=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option(
+    "--stamp", is_flag=True, help="Record that the selected translations match their current source."
+)
+@click.option("--course", "course_ids", multiple=True, help="Only this course (repeatable).")
+@click.option("--lang", "languages", multiple=True, help="Only this language (repeatable).")
+@click.option("--lesson", "lesson_ids", multiple=True, help="Only this lesson (repeatable; with --stamp).")
+@click.option("--path", type=click.Path(file_okay=False), default=None, help="Folder of courses.")
+def translations_command(as_json, stamp, course_ids, languages, lesson_ids, path):
+    """Report missing, outdated and up-to-date translations per course and language (or stamp them)."""
+    from learn_habitat.content import SUPPORTED_LANGUAGES, load_library
+    from learn_habitat.content.translations import stamp_translations, status_as_json, translation_status
+
+    library = load_library(path or _courses_dir_default())
+    unknown = [c for c in course_ids if library.get(c) is None]
+    if unknown:
+        raise click.ClickException(f"no valid course {', '.join(unknown)}")
+    courses = [library.get(c) for c in course_ids] if course_ids else sorted(library, key=lambda c: c.id)
+    selected = tuple(languages) or SUPPORTED_LANGUAGES
+    if stamp:
+        for course in courses:
+            for changed in stamp_translations(course, selected, set(lesson_ids) or None):
+                click.echo(f"stamped {os.path.relpath(changed)}")
+        library = load_library(path or _courses_dir_default())
+        courses = [library.get(c.id) for c in courses]
+    statuses = [translation_status(course, selected) for course in courses]
+    if as_json:
+        click.echo(json.dumps(status_as_json(statuses), ensure_ascii=False, indent=2))
+    elif not stamp:
+        for status in statuses:
+            click.echo(f"{status.course_id} (source: {status.source_language})")
+            for code, item in status.languages.items():
+                click.echo(
+                    f"  {code}: {len(item.up_to_date)} up to date, {len(item.outdated)} outdated, "
+                    f"{len(item.missing)} missing"
+                )
+                for label, ids in (("outdated", item.outdated), ("missing", item.missing)):
+                    if ids:
+                        click.echo(f"    {label}: {', '.join(ids)}")
+    for problem in library.problems:
+        if problem.is_error:
+            click.echo(f"skipped: {problem}", err=True)
+
+
 @main.command("create-admin")
 @click.argument("email")
 @click.option("--name", default=None, help="Full name for a new account.")
@@ -102,7 +147,7 @@ def create_admin_command(email, name, password_stdin):
         user, created = create_or_promote_admin(email, password, name)
     except AccountError as error:
         db.session.rollback()
-        raise click.ClickException(error.message) from None
+        raise click.ClickException(getattr(error, "text", error.message)) from None
     db.session.commit()
     click.echo(f"{'Created' if created else 'Promoted'} admin {user.email}")
 
@@ -142,7 +187,7 @@ def set_enrolment_key_command(course_id, key_stdin):
     try:
         set_enrolment_key(course_id, key)
     except LearningError as error:
-        raise click.ClickException(error.message) from None
+        raise click.ClickException(getattr(error, "text", error.message)) from None
     db.session.commit()
     click.echo(f"enrolment key of {course_id} saved")
 

@@ -27,9 +27,9 @@ def _account_limit():
 def _show_errors(form, error: services.AccountError) -> None:
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
-        field.errors = [*field.errors, _(error.message)]
+        field.errors = [*field.errors, _(error.message, **error.params)]
     else:
-        flash(_(error.message), "error")
+        flash(_(error.message, **error.params), "error")
 
 
 @blueprint.route("/register", methods=["GET", "POST"])
@@ -114,7 +114,7 @@ def reset_password(token):
     try:
         user = services.user_for_reset_token(token, current_app.config["SECRET_KEY"])
     except services.AccountError as error:
-        flash(_(error.message), "error")
+        flash(_(error.message, **error.params), "error")
         return redirect(url_for("accounts.forgot_password"))
     form = forms.ResetPasswordForm()
     if form.validate_on_submit():

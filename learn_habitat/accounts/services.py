@@ -18,6 +18,7 @@ from learn_habitat.accounts.models import AccessToken, Role, User, new_session_t
 from learn_habitat.content import SUPPORTED_LANGUAGES
 from learn_habitat.database import utcnow
 from learn_habitat.extensions import db
+from learn_habitat.text import N_
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
@@ -32,11 +33,17 @@ _DUMMY_HASH = generate_password_hash("not a real password")
 class AccountError(ValueError):
     """A request about an account that cannot be carried out; ``code`` is stable, ``field`` optional."""
 
-    def __init__(self, code: str, message: str, field: str | None = None):
-        super().__init__(message)
+    def __init__(self, code: str, message: str, field: str | None = None, **params):
+        super().__init__(message % params if params else message)
         self.code = code
-        self.message = message
+        self.message = message  # untranslated, with %(name)s placeholders filled from params
         self.field = field
+        self.params = params
+
+    @property
+    def text(self) -> str:
+        """The message in English with its values filled in."""
+        return self.message % self.params if self.params else self.message
 
 
 def normalise_email(email: str) -> str:
@@ -44,7 +51,7 @@ def normalise_email(email: str) -> str:
     try:
         result = validate_email(str(email or "").strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise AccountError("invalid_email", str(exc), "email") from exc
+        raise AccountError("invalid_email", N_("Enter a valid email address."), "email") from exc
     return result.normalized.lower()
 
 
@@ -52,10 +59,13 @@ def check_password_rules(password: str) -> None:
     """Refuse passwords that are too short or too long."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(
-            "weak_password", f"The password needs at least {MIN_PASSWORD_LENGTH} characters.", "password"
+            "weak_password",
+            N_("The password needs at least %(count)d characters."),
+            "password",
+            count=MIN_PASSWORD_LENGTH,
         )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise AccountError("invalid_password", "The password is too long.", "password")
+        raise AccountError("invalid_password", N_("The password is too long."), "password")
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -74,12 +84,12 @@ def register_user(
     canonical = normalise_email(email)
     name = " ".join(str(name or "").split())
     if not name or len(name) > 120:
-        raise AccountError("invalid_name", "Give a name of 1 to 120 characters.", "name")
+        raise AccountError("invalid_name", N_("Give a name of 1 to 120 characters."), "name")
     check_password_rules(password)
     if language not in SUPPORTED_LANGUAGES:
-        raise AccountError("invalid_language", "Choose one of the offered languages.", "language")
+        raise AccountError("invalid_language", N_("Choose one of the offered languages."), "language")
     if db.session.scalar(db.select(func.count()).select_from(User).where(User.email == canonical)):
-        raise AccountError("email_taken", "An account with this email already exists.", "email")
+        raise AccountError("email_taken", N_("An account with this email already exists."), "email")
     user = User(
         email=canonical,
         name=name,
@@ -112,9 +122,9 @@ def update_profile(user: User, name: str, language: str) -> None:
     """Change the name and preferred language."""
     name = " ".join(str(name or "").split())
     if not name or len(name) > 120:
-        raise AccountError("invalid_name", "Give a name of 1 to 120 characters.", "name")
+        raise AccountError("invalid_name", N_("Give a name of 1 to 120 characters."), "name")
     if language not in SUPPORTED_LANGUAGES:
-        raise AccountError("invalid_language", "Choose one of the offered languages.", "language")
+        raise AccountError("invalid_language", N_("Choose one of the offered languages."), "language")
     user.name = name
     user.language = language
 
@@ -124,7 +134,7 @@ def create_or_promote_admin(email: str, password: str | None, name: str | None =
     user = find_user_by_email(email)
     if user is None:
         if not password:
-            raise AccountError("password_required", "A new admin account needs a password.", "password")
+            raise AccountError("password_required", N_("A new admin account needs a password."), "password")
         user = register_user(email, name or email.split("@")[0], password, role=Role.ADMIN)
         return user, True
     user.role = Role.ADMIN.value
@@ -160,12 +170,12 @@ def user_for_reset_token(token: str, secret_key: str, max_age: int = RESET_MAX_A
     try:
         data = _reset_serializer(secret_key).loads(token, max_age=max_age)
     except SignatureExpired as exc:
-        raise AccountError("reset_expired", "This reset link has expired; ask for a new one.") from exc
+        raise AccountError("reset_expired", N_("This reset link has expired; ask for a new one.")) from exc
     except BadSignature as exc:
-        raise AccountError("reset_invalid", "This reset link is not valid.") from exc
+        raise AccountError("reset_invalid", N_("This reset link is not valid.")) from exc
     user = db.session.get(User, data.get("user")) if isinstance(data, dict) else None
     if user is None or not hmac.compare_digest(str(data.get("fp")), _password_fingerprint(user)):
-        raise AccountError("reset_invalid", "This reset link has already been used or is not valid.")
+        raise AccountError("reset_invalid", N_("This reset link has already been used or is not valid."))
     return user
 
 

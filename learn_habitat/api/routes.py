@@ -54,9 +54,7 @@ def _learning_error(error: learning.LearningError):
 def _account_error(error: accounts.AccountError):
     db.session.rollback()
     status = 409 if error.code == "email_taken" else 422
-    return error_response(
-        status, error.code, error.message, {error.field: error.message} if error.field else None
-    )
+    return error_response(status, error.code, error.text, {error.field: error.text} if error.field else None)
 
 
 def _json(model: BaseModel, status: int = 200):

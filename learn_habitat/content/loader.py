@@ -13,7 +13,7 @@ from pathlib import Path
 
 from learn_habitat import activities as activity_plugins
 from learn_habitat.activities.base import LessonSource
-from learn_habitat.content.errors import CourseError, Problem, sort_problems
+from learn_habitat.content.errors import WARNING, CourseError, Problem, sort_problems
 from learn_habitat.content.model import (
     SUPPORTED_LANGUAGES,
     Course,
@@ -23,6 +23,7 @@ from learn_habitat.content.model import (
     frozen_mapping,
 )
 from learn_habitat.content.render import LessonRenderer
+from learn_habitat.content.translations import TRANSLATION_KEY, fingerprint
 from learn_habitat.content.yamlsource import (
     YamlSyntaxError,
     item_line,
@@ -109,8 +110,10 @@ class _CourseReader:
         self.lesson_href = lesson_href
         self.media_href = media_href
         self.problems: list[Problem] = []
+        self.source_language: str | None = None
         # (language, lesson id) -> (source, rendered): kept while loading for the cross-lesson checks.
         self._references: dict = {}
+        self._front_matters: dict = {}
 
     def problem(self, path, line: int, message: str):
         self.problems.append(Problem(str(path), line, message))
@@ -146,12 +149,14 @@ class _CourseReader:
         if None in (course_id, version, source_language, titles, modules, enrolment) or languages is None:
             return None
 
+        self.source_language = source_language
         listed = {lesson_id: line for module, lines in modules for lesson_id, line in lines.items()}
         lessons = {}
         for language in languages:
             lessons[language] = self._read_language(language, listed, source_language)
         source_lessons = lessons.get(source_language, {})
         self._check_references(lessons, source_language, set(listed))
+        self._check_translations(lessons, source_language)
         quizzes = [lesson for lesson in source_lessons.values() if lesson.type == "quiz"]
         if completion.get("rule") == "quiz-average" and not quizzes:
             self.problem(
@@ -446,6 +451,8 @@ class _CourseReader:
         activities = activity_plugins.activity_types()
         activity = activities.get(activity_name) if isinstance(activity_name, str) else None
         allowed = LESSON_KEYS | (activity.front_matter_keys if activity else frozenset())
+        if language != self.source_language:
+            allowed = allowed | {TRANSLATION_KEY}
         self.problems += unknown_key_problems(str(path), front, allowed, "the front matter")
         ok = True
         if activity is None:
@@ -499,7 +506,85 @@ class _CourseReader:
             front_matter=frozen_mapping(extra),
         )
         self._references[(language, lesson_id)] = (source, rendered)
+        self._front_matters[str(path)] = front
         return lesson
+
+    def _check_translations(self, lessons, source_language):
+        """Translations must match their source's activity; outdated ones are worth a warning."""
+        source = lessons.get(source_language, {})
+        for language, by_id in lessons.items():
+            if language == source_language:
+                continue
+            for lesson_id, lesson in by_id.items():
+                original = source.get(lesson_id)
+                if original is None:
+                    continue
+                if lesson.type != original.type:
+                    self.problem(
+                        lesson.source_path,
+                        self._front_line(lesson, "type"),
+                        f"type {lesson.type!r} differs from the source lesson ({original.type!r})",
+                    )
+                elif lesson.type == "quiz":
+                    self._check_quiz_translation(lesson, original)
+                recorded = lesson.front_matter.get(TRANSLATION_KEY)
+                current = fingerprint(original.source_hash)
+                if recorded != current:
+                    state = (
+                        "is not stamped"
+                        if recorded is None
+                        else f"translates {recorded}, but the source is now {current}"
+                    )
+                    self.problems.append(
+                        Problem(
+                            lesson.source_path,
+                            self._front_line(lesson, TRANSLATION_KEY),
+                            f"outdated translation: it {state}; update it from "
+                            f"{source_language}/{lesson_id}.md, then run 'learn-habitat translations --stamp'",
+                            WARNING,
+                        )
+                    )
+
+    def _check_quiz_translation(self, lesson, original):
+        """Grading must not depend on the language: same questions, kinds, options and right answers."""
+        mine, theirs = lesson.activity, original.activity
+        if mine is None or theirs is None:
+            return
+
+        def shape(quiz):
+            return [
+                (
+                    q.kind,
+                    tuple(o.correct for o in q.options),
+                    q.number,
+                    q.tolerance,
+                    q.accepted if q.kind == "true-false" else (),
+                )
+                for q in quiz.questions
+            ]
+
+        if len(mine.questions) != len(theirs.questions):
+            self.problem(
+                lesson.source_path,
+                1,
+                f"the quiz has {len(mine.questions)} questions but its source has {len(theirs.questions)}",
+            )
+            return
+        for question, mine_shape, their_shape in zip(mine.questions, shape(mine), shape(theirs), strict=True):
+            if mine_shape != their_shape:
+                self.problem(
+                    lesson.source_path,
+                    1,
+                    f"question {question.id} differs from the source quiz in its type, options, right answers or number",
+                )
+        if (mine.pass_mark, mine.max_attempts) != (theirs.pass_mark, theirs.max_attempts):
+            self.problem(
+                lesson.source_path, 1, "pass_mark and max_attempts must be the same as in the source quiz"
+            )
+
+    def _front_line(self, lesson, key) -> int:
+        front = self._front_matters.get(lesson.source_path)
+        return key_line(front, key, 2) if front is not None else 1
 
     def _check_references(self, lessons, source_language, listed_ids):
         listed = lessons.get(source_language, {})

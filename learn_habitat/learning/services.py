@@ -28,6 +28,7 @@ from learn_habitat.learning.models import (
     QuestionAnswer,
     QuizAttempt,
 )
+from learn_habitat.text import N_
 
 CERTIFICATE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
@@ -59,10 +60,10 @@ def enrol(user: User, course: Course, key: str | None = None, by_admin: bool = F
     if not by_admin:
         if course.enrolment == "closed":
             raise LearningError(
-                "enrolment_closed", "Only an administrator can enrol you in this course.", 403
+                "enrolment_closed", N_("Only an administrator can enrol you in this course."), 403
             )
         if course.enrolment == "key" and not enrolment_key_matches(course.id, key):
-            raise LearningError("wrong_enrolment_key", "The enrolment key is not right.", 403)
+            raise LearningError("wrong_enrolment_key", N_("The enrolment key is not right."), 403)
     insert_ignoring_duplicates(
         Enrolment,
         {"user_id": user.id, "course_id": course.id, "enrolled_at": utcnow(), "last_activity_at": utcnow()},
@@ -83,7 +84,7 @@ def set_enrolment_key(course_id: str, key: str) -> None:
     """Set the key learners type to enrol in a ``key`` course (only its hash is kept)."""
     key = str(key or "").strip()
     if not 4 <= len(key) <= 100:
-        raise LearningError("invalid_enrolment_key", "An enrolment key has 4 to 100 characters.")
+        raise LearningError("invalid_enrolment_key", N_("An enrolment key has 4 to 100 characters."))
     row = db.session.get(EnrolmentKey, course_id)
     if row is None:
         db.session.add(EnrolmentKey(course_id=course_id, key_hash=generate_password_hash(key)))
@@ -222,10 +223,10 @@ def resume_lesson(progress: CourseProgress, course: Course) -> str:
 def record_lesson_viewed(user: User, course: Course, lesson_id: str) -> None:
     """Note that the learner opened the lesson; a page is then complete. Idempotent and race-safe."""
     if not course.has_lesson(lesson_id):
-        raise LearningError("lesson_not_found", "There is no such lesson in this course.", 404)
+        raise LearningError("lesson_not_found", N_("There is no such lesson in this course."), 404)
     enrolment = find_enrolment(user, course.id)
     if enrolment is None:
-        raise LearningError("not_enrolled", "Enrol in the course first.", 403)
+        raise LearningError("not_enrolled", N_("Enrol in the course first."), 403)
     now = utcnow()
     insert_ignoring_duplicates(
         LessonProgress,
@@ -292,10 +293,10 @@ def attempts_used(user: User, course_id: str, lesson_id: str) -> int:
 def quiz_for(course: Course, lesson_id: str, language: str) -> Quiz:
     """The quiz of a lesson in ``language`` (falling back to the source language)."""
     if not course.has_lesson(lesson_id):
-        raise LearningError("lesson_not_found", "There is no such lesson in this course.", 404)
+        raise LearningError("lesson_not_found", N_("There is no such lesson in this course."), 404)
     lesson = course.lesson(lesson_id, language)
     if lesson.type != "quiz":
-        raise LearningError("not_a_quiz", "This lesson is not a quiz.", 400)
+        raise LearningError("not_a_quiz", N_("This lesson is not a quiz."), 400)
     return lesson.activity
 
 
@@ -305,14 +306,14 @@ def submit_quiz(
     """Grade and record one attempt. The same ``submission_id`` twice returns the first attempt."""
     quiz = quiz_for(course, lesson_id, language)
     if find_enrolment(user, course.id) is None:
-        raise LearningError("not_enrolled", "Enrol in the course first.", 403)
+        raise LearningError("not_enrolled", N_("Enrol in the course first."), 403)
     submission_id = str(submission_id or "")[:64] or new_submission_id()
     existing = _attempt_by_submission(user, submission_id)
     if existing is not None:
         return _outcome(existing, quiz, user, course, lesson_id)
     used = attempts_used(user, course.id, lesson_id)
     if quiz.max_attempts is not None and used >= quiz.max_attempts:
-        raise LearningError("no_attempts_left", "You have used every attempt at this quiz.", 409)
+        raise LearningError("no_attempts_left", N_("You have used every attempt at this quiz."), 409)
     result = grade(quiz, answers)
     attempt = QuizAttempt(
         user_id=user.id,
@@ -335,7 +336,7 @@ def submit_quiz(
         if existing is not None:
             return _outcome(existing, quiz, user, course, lesson_id)
         raise LearningError(
-            "attempt_conflict", "Another attempt was being saved; please submit again.", 409
+            "attempt_conflict", N_("Another attempt was being saved; please submit again."), 409
         ) from None
     db.session.add_all(
         QuestionAnswer(
