@@ -5,9 +5,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test lint bench clean
+.PHONY: install translations messages run test lint bench clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed translations
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s); set PYTHON=..." % sys.version.split()[0])'
@@ -15,6 +15,17 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
+
+# Compiled catalogues (.mo) are built from the committed .po files, never committed themselves.
+translations: $(VENV)/.installed
+	@$(BIN)/pybabel -q compile -d learn_habitat/translations
+
+# For developers: gather new interface strings into the catalogue template and every language.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k N_ -k lazy_gettext --no-location --sort-output \
+		--project learn-habitat --version 0.1 --copyright-holder "learn-habitat contributors" \
+		-o learn_habitat/translations/messages.pot .
+	$(BIN)/pybabel -q update --no-fuzzy-matching -i learn_habitat/translations/messages.pot -d learn_habitat/translations
 
 run: install
 	$(BIN)/learn-habitat db upgrade

@@ -31,7 +31,11 @@ def init_app(app) -> None:
         from flask_babel import get_locale
 
         language = str(get_locale() or DEFAULT_LANGUAGE)
-        return {"page_language": language, "page_direction": text_direction(language)}
+        return {
+            "page_language": language,
+            "page_direction": text_direction(language),
+            "supported_languages": SUPPORTED_LANGUAGES,
+        }
 
     import flask_babel
 
@@ -59,4 +63,5 @@ def language_name(code: str) -> str:
     """A language's own name for itself (``français``, ``العربية``), for switchers and lists."""
     from babel import Locale
 
-    return Locale.parse(code).get_display_name(code)
+    name = Locale.parse(code).get_display_name(code)
+    return name[:1].upper() + name[1:]

@@ -184,3 +184,28 @@ def revoke_token(token_id):
         db.session.commit()
         flash(_("The token is revoked."), "success")
     return redirect(url_for("accounts.profile"))
+
+
+@blueprint.post("/language")
+def set_language():
+    """The language switcher: remembered in a cookie, and in the profile of a signed-in learner."""
+    from learn_habitat.content import SUPPORTED_LANGUAGES
+    from learn_habitat.i18n import LANGUAGE_COOKIE
+
+    language = request.form.get("language", "")
+    target = safe_next(request.form.get("next"), url_for("catalog.index"))
+    if not forms.EmptyForm().validate_on_submit() or language not in SUPPORTED_LANGUAGES:
+        return redirect(target)
+    if current_user.is_authenticated:
+        current_user.language = language
+        db.session.commit()
+    response = redirect(target)
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+    )
+    return response

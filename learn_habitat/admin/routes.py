@@ -54,6 +54,17 @@ def index():
     return render_template("admin/index.html", rows=[(c, services.course_summary(c)) for c in courses])
 
 
+@blueprint.get("/translations")
+def translations():
+    """Which lessons are missing or outdated in each language, per course."""
+    from learn_habitat.content.translations import translation_status
+
+    courses = services.courses_for(current_user, current_library())
+    return render_template(
+        "admin/translations.html", statuses=[(course, translation_status(course)) for course in courses]
+    )
+
+
 @blueprint.get("/courses/<course_id>/")
 def course_report(course_id):
     """Enrolment, completion, drop-off per lesson and correct rate per question."""
