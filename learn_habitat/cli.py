@@ -128,6 +128,83 @@ def translations_command(as_json, stamp, course_ids, languages, lesson_ids, path
             click.echo(f"skipped: {problem}", err=True)
 
 
+@main.command("export-scorm", with_appcontext=False)
+@click.argument("course_id", required=False)
+@click.option(
+    "--lang",
+    "language",
+    default=None,
+    help="Language of the package (default: the course's source language).",
+)
+@click.option("--standard", type=click.Choice(["scorm12", "scorm2004"]), default=None, help="SCORM version.")
+@click.option("--output", type=click.Path(dir_okay=False), default=None, help="The zip to write.")
+@click.option("--all", "export_all", is_flag=True, help="Every course x language x standard.")
+@click.option(
+    "--output-dir", type=click.Path(file_okay=False), default=None, help="With --all: where to write."
+)
+@click.option("--path", type=click.Path(file_okay=False), default=None, help="Folder of courses.")
+def export_scorm_command(course_id, language, standard, output, export_all, output_dir, path):
+    """Export COURSE_ID as a SCORM package, or --all of them into --output-dir."""
+    from pathlib import Path
+
+    from learn_habitat.content import load_library
+    from scorm_export import ExportError, export_course, exporters, package_filename
+
+    library = load_library(path or _courses_dir_default())
+    if export_all:
+        if course_id or output or not output_dir:
+            raise click.UsageError("use --all with --output-dir only")
+        target = Path(output_dir)
+        target.mkdir(parents=True, exist_ok=True)
+        for course in sorted(library, key=lambda c: c.id):
+            for code in course.languages:
+                for name in sorted(exporters()):
+                    destination = target / package_filename(course.id, code, name)
+                    destination.write_bytes(export_course(course, code, name))
+                    click.echo(str(destination))
+        return
+    if not course_id or not standard or not output:
+        raise click.UsageError("give COURSE_ID, --standard and --output (or --all --output-dir DIR)")
+    course = library.get(course_id)
+    if course is None:
+        raise click.ClickException(f"no valid course {course_id!r}")
+    try:
+        data = export_course(course, language or course.source_language, standard)
+    except ExportError as error:
+        raise click.ClickException(str(error)) from None
+    Path(output).write_bytes(data)
+    click.echo(f"{output}: {len(data)} bytes")
+
+
+@main.command("check-package", with_appcontext=False)
+@click.argument("package", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--schemas",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder of the official schemas (default: $LEARN_HABITAT_SCORM_SCHEMAS).",
+)
+def check_package_command(package, schemas):
+    """Check a SCORM package: manifest against the official schemas, and the rules they cannot express."""
+    from scorm_export.checker import check_package
+
+    schemas = schemas or os.environ.get("LEARN_HABITAT_SCORM_SCHEMAS") or None
+    report = check_package(package, schemas)
+    for problem in report.problems:
+        click.echo(f"{package}: {problem}")
+    standard = {"scorm12": "SCORM 1.2", "scorm2004": "SCORM 2004 4th Edition"}.get(
+        report.standard, "unknown standard"
+    )
+    if report.schema_validated:
+        click.echo(f"{package}: {standard}; manifest valid against the official schemas", err=True)
+    else:
+        click.echo(f"{package}: {standard}; schema validation skipped: {report.schema_note}", err=True)
+    if report.problems:
+        click.echo(f"{len(report.problems)} problem(s)", err=True)
+        sys.exit(1)
+    click.echo(f"{package}: no problems", err=True)
+
+
 @main.command("create-admin")
 @click.argument("email")
 @click.option("--name", default=None, help="Full name for a new account.")

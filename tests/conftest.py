@@ -26,6 +26,25 @@ def database_url(request, tmp_path) -> str:
     return POSTGRESQL_URL if request.param == "postgresql" else f"sqlite:///{tmp_path / 'test.sqlite3'}"
 
 
+CHROMIUM = os.environ.get("LEARN_HABITAT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the whole run (a new context per test keeps tests apart)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(
+            f"no Chromium at {CHROMIUM}: install it with 'apt-get install -y chromium' (.ci/run does)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
 @pytest.fixture(scope="session")
 def shipped_library():
     """The shipped courses, loaded once for the whole run (loading renders every lesson)."""

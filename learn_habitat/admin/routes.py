@@ -65,6 +65,40 @@ def translations():
     )
 
 
+@blueprint.get("/export")
+def export_form():
+    """Choose a course, a language and a SCORM version to download."""
+    from scorm_export import exporters
+
+    courses = services.courses_for(current_user, current_library())
+    chosen = request.args.get("course")
+    return render_template(
+        "admin/export.html",
+        courses=courses,
+        chosen=chosen if any(c.id == chosen for c in courses) else None,
+        standards=sorted(exporters()),
+    )
+
+
+@blueprint.get("/export/download")
+def export_download():
+    """The package chosen in the export form, as a zip download."""
+    from scorm_export import exporters, package_filename
+
+    course = _reportable_course(request.args.get("course", ""))
+    language = request.args.get("language", course.source_language)
+    standard = request.args.get("standard", "")
+    if language not in course.languages or standard not in exporters():
+        flash(_("Choose one of the offered languages and SCORM versions."), "error")
+        return redirect(url_for("admin.export_form", course=course.id))
+    data = services.scorm_package(course, language, standard)
+    response = Response(data, mimetype="application/zip")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{package_filename(course.id, language, standard)}"'
+    )
+    return response
+
+
 @blueprint.get("/courses/<course_id>/")
 def course_report(course_id):
     """Enrolment, completion, drop-off per lesson and correct rate per question."""

@@ -264,3 +264,19 @@ def courses_for(user: User, library) -> list[Course]:
     from learn_habitat.learning.services import is_course_author
 
     return [course for course in library if is_course_author(user, course.id)]
+
+
+_PACKAGES: dict = {}
+_PACKAGE_CACHE_SIZE = 64
+
+
+def scorm_package(course: Course, language: str, standard: str) -> bytes:
+    """The SCORM package of a course; packages are deterministic, so each is built once per process."""
+    from scorm_export import export_course
+
+    key = (course.path, course.version, language, standard)
+    if key not in _PACKAGES:
+        if len(_PACKAGES) >= _PACKAGE_CACHE_SIZE:
+            _PACKAGES.pop(next(iter(_PACKAGES)))
+        _PACKAGES[key] = export_course(course, language, standard)
+    return _PACKAGES[key]

@@ -56,7 +56,7 @@ COMPLETION_KEYS = frozenset({"rule", "min_average"})
 COMPLETION_RULES = frozenset({"all-lessons", "quiz-average"})
 ENROLMENT_MODES = ("open", "key", "closed")
 # Lesson ids that would clash with the site's own addresses under /courses/<course>/.
-RESERVED_LESSON_IDS = frozenset({"media", "continue", "certificate", "enrol", "unenrol"})
+RESERVED_LESSON_IDS = frozenset({"media", "continue", "certificate", "enrol", "unenrol", "index", "assets"})
 LESSON_KEYS = frozenset({"title", "type", "minutes"})
 
 
