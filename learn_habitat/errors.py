@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 from flask_babel import gettext as _
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 CONTENT_SECURITY_POLICY = (
@@ -64,6 +65,40 @@ def init_app(app) -> None:
         return render_template(
             "errors/error.html", title=_("Not allowed"), message=_("This page cannot be used that way.")
         ), 405
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(DisconnectionError)
+    def database_unavailable(error):
+        """The database is away (restarting, network): say so plainly, and let the client retry."""
+        from flask import g
+
+        from learn_habitat.extensions import db
+
+        # Pages must not look up the signed-in user while the database is away: Flask-Login keeps
+        # the loaded user in g._login_user, so an anonymous one there means no query.
+        g._login_user = app.login_manager.anonymous_user()
+        app.logger.warning("database unavailable: %s", error.__class__.__name__)
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection may already be gone; the pool replaces it
+            db.session.remove()
+        headers = {"Retry-After": "5"}
+        if _wants_json():
+            from learn_habitat.api.routes import error_response
+
+            response = error_response(503, "service_unavailable", "The service is briefly unavailable; try again.")
+            response.headers.update(headers)
+            return response
+        return (
+            render_template(
+                "errors/error.html",
+                title=_("Back in a moment"),
+                message=_("The site cannot reach its database just now. Your progress so far is safe; please try again in a few seconds."),
+            ),
+            503,
+            headers,
+        )
 
     @app.errorhandler(500)
     def server_error(_error):

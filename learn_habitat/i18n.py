@@ -14,7 +14,7 @@ def select_locale() -> str:
     """The signed-in learner's preference, else the switcher's cookie, else the browser's, else English."""
     from flask_login import current_user
 
-    preferred = getattr(current_user, "language", None) if current_user else None
+    preferred = getattr(current_user, "language", None)
     if preferred in SUPPORTED_LANGUAGES:
         return preferred
     chosen = request.cookies.get(LANGUAGE_COOKIE)
