@@ -225,6 +225,9 @@ def create_admin_command(email, name, password_stdin):
     except AccountError as error:
         db.session.rollback()
         raise click.ClickException(getattr(error, "text", error.message)) from None
+    from learn_habitat.admin import audit
+
+    audit.record(None, "create_admin" if created else "promote_admin", user.email)
     db.session.commit()
     click.echo(f"{'Created' if created else 'Promoted'} admin {user.email}")
 
@@ -248,6 +251,9 @@ def add_author_command(email, course_id):
     if not user.is_author:
         set_role(user, Role.AUTHOR)
     assign_author(user, course_id)
+    from learn_habitat.admin import audit
+
+    audit.record(None, "add_author", course_id, author=user.email)
     db.session.commit()
     click.echo(f"{user.email} is an author of {course_id}")
 
@@ -265,6 +271,9 @@ def set_enrolment_key_command(course_id, key_stdin):
         set_enrolment_key(course_id, key)
     except LearningError as error:
         raise click.ClickException(getattr(error, "text", error.message)) from None
+    from learn_habitat.admin import audit
+
+    audit.record(None, "set_enrolment_key", course_id)
     db.session.commit()
     click.echo(f"enrolment key of {course_id} saved")
 

@@ -41,6 +41,7 @@ def init_app(app) -> None:
 
     app.add_template_filter(format_duration, "duration")
     app.add_template_filter(flask_babel.format_date, "format_date")
+    app.add_template_filter(flask_babel.format_datetime, "format_datetime")
     app.add_template_filter(flask_babel.format_number, "format_number")
     app.add_template_filter(flask_babel.format_percent, "format_percent")
     app.add_template_filter(language_name, "language_name")

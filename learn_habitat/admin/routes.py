@@ -19,7 +19,7 @@ from flask_wtf import FlaskForm
 from learn_habitat.accounts import services as accounts
 from learn_habitat.accounts.auth import admin_required
 from learn_habitat.accounts.models import Role, User
-from learn_habitat.admin import forms, services
+from learn_habitat.admin import audit, forms, services
 from learn_habitat.catalog import services as catalog
 from learn_habitat.course_library import current_library
 from learn_habitat.extensions import db
@@ -92,11 +92,23 @@ def export_download():
         flash(_("Choose one of the offered languages and SCORM versions."), "error")
         return redirect(url_for("admin.export_form", course=course.id))
     data = services.scorm_package(course, language, standard)
+    audit.record(current_user, "export_scorm", course.id, language=language, standard=standard)
+    db.session.commit()
     response = Response(data, mimetype="application/zip")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{package_filename(course.id, language, standard)}"'
     )
     return response
+
+
+@blueprint.get("/audit")
+@admin_required
+def audit_log():
+    """What admins did, newest first."""
+    page = _page_number()
+    size = current_app.config["REPORT_PAGE_SIZE"]
+    events, total = audit.recent(page, size)
+    return render_template("admin/audit.html", events=events, page=page, pages=max(1, -(-total // size)))
 
 
 @blueprint.get("/courses/<course_id>/")
@@ -149,6 +161,8 @@ def learners(course_id):
 def learners_csv(course_id):
     """The learner list as CSV, streamed."""
     course = _reportable_course(course_id)
+    audit.record(current_user, "export_learners_csv", course.id)
+    db.session.commit()
     chunks = services.learner_csv(course, request.args.get("status", "all"), request.args.get("q", ""))
     response = Response(stream_with_context(chunks), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{course.id}-learners.csv"'
@@ -167,6 +181,7 @@ def enrol_learner(course_id):
         flash(_("No account uses this email."), "error")
     else:
         learning.enrol(user, course, by_admin=True)
+        audit.record(current_user, "enrol", course.id, learner=user.email)
         db.session.commit()
         flash(_("%(name)s is enrolled.", name=user.name), "success")
     return redirect(url_for("admin.course_report", course_id=course.id))
@@ -179,6 +194,7 @@ def unenrol_learner(course_id, user_id):
     course = _reportable_course(course_id)
     user = db.session.get(User, user_id)
     if FlaskForm().validate_on_submit() and user is not None and learning.unenrol(user, course.id):
+        audit.record(current_user, "unenrol", course.id, learner=user.email)
         db.session.commit()
         flash(_("%(name)s is no longer enrolled.", name=user.name), "success")
     return redirect(url_for("admin.learners", course_id=course.id))
@@ -197,6 +213,7 @@ def add_author(course_id):
         if not user.is_author:
             accounts.set_role(user, Role.AUTHOR)
         learning.assign_author(user, course.id)
+        audit.record(current_user, "add_author", course.id, author=user.email)
         db.session.commit()
         flash(_("%(name)s can now see this course's reports.", name=user.name), "success")
     return redirect(url_for("admin.course_report", course_id=course.id))
@@ -210,6 +227,7 @@ def set_key(course_id):
     form = forms.EnrolmentKeyForm()
     if form.validate_on_submit():
         learning.set_enrolment_key(course.id, form.key.data)
+        audit.record(current_user, "set_enrolment_key", course.id)
         db.session.commit()
         flash(_("The enrolment key is saved."), "success")
     else:
