@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install translations messages run test lint bench clean
+.PHONY: install translations messages run test lint bench loadtest clean
 
 install: $(VENV)/.installed translations
 
@@ -22,10 +22,10 @@ translations: $(VENV)/.installed
 
 # For developers: gather new interface strings into the catalogue template and every language.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k N_ -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k N_ -k lazy_gettext --no-location --no-wrap --sort-output \
 		--project learn-habitat --version 0.1 --copyright-holder "learn-habitat contributors" \
 		-o learn_habitat/translations/messages.pot .
-	$(BIN)/pybabel -q update --no-fuzzy-matching -i learn_habitat/translations/messages.pot -d learn_habitat/translations
+	$(BIN)/pybabel -q update --no-fuzzy-matching --no-wrap -i learn_habitat/translations/messages.pot -d learn_habitat/translations
 
 run: install
 	$(BIN)/learn-habitat db upgrade
@@ -48,6 +48,11 @@ lint: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# The long load and fault test (100 learners; PostgreSQL runs create and drop their own database).
+loadtest: install
+	$(BIN)/python -m loadtest.run --users 100 --duration 60 --database sqlite
+	$(BIN)/python -m loadtest.run --users 100 --duration 60 --database postgresql --outage
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

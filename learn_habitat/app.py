@@ -50,8 +50,28 @@ def build_app(config=None) -> Flask:
     from learn_habitat.learning.routes import blueprint as learning
     from learn_habitat.ops.routes import blueprint as ops
 
+    _version_static_urls(app)
     for blueprint in (ops, catalog, learning, accounts, admin, api):
         app.register_blueprint(blueprint)
     # The API authenticates with bearer tokens, never cookies, so cross-site forms cannot use it.
     csrf.exempt(api)
     return app
+
+
+def _version_static_urls(app: Flask) -> None:
+    """Static URLs carry a hash of the file (``site.css?v=1a2b3c4d``), so browsers may keep them a year
+    and still fetch a new version the moment it changes: no revalidation round trip on every page."""
+    import hashlib
+    from functools import lru_cache
+
+    @lru_cache(maxsize=64)
+    def fingerprint(filename: str) -> str | None:
+        path = Path(app.static_folder) / filename
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:10] if path.is_file() else None
+
+    @app.url_defaults
+    def add_static_version(endpoint, values):
+        if endpoint == "static" and "filename" in values and "v" not in values:
+            version = fingerprint(values["filename"])
+            if version:
+                values["v"] = version

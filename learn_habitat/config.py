@@ -33,6 +33,8 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     BABEL_DEFAULT_LOCALE = "en"
     MEDIA_MAX_AGE = 3600
+    # Static URLs carry a content hash (see app._version_static_urls), so they may be cached for a year.
+    SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session: a slow reader's form still posts

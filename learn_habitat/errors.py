@@ -20,6 +20,18 @@ def _wants_json() -> bool:
 def init_app(app) -> None:
     """Register the error handlers and response headers."""
 
+    @app.teardown_appcontext
+    def release_connection(_error):
+        """End the request's transaction. If the database dropped the connection meanwhile, the server has
+        rolled the transaction back already: discard the connection rather than fail an answered request.
+        (Registered after Flask-SQLAlchemy's own teardown, so it runs first.)"""
+        from learn_habitat.extensions import db
+
+        try:
+            db.session.close()
+        except (OperationalError, InterfaceError, DisconnectionError):
+            db.session().invalidate()
+
     @app.errorhandler(HTTPException)
     def http_error(error):
         """API errors as JSON; pages as a styled page."""
@@ -87,14 +99,18 @@ def init_app(app) -> None:
         if _wants_json():
             from learn_habitat.api.routes import error_response
 
-            response = error_response(503, "service_unavailable", "The service is briefly unavailable; try again.")
+            response = error_response(
+                503, "service_unavailable", "The service is briefly unavailable; try again."
+            )
             response.headers.update(headers)
             return response
         return (
             render_template(
                 "errors/error.html",
                 title=_("Back in a moment"),
-                message=_("The site cannot reach its database just now. Your progress so far is safe; please try again in a few seconds."),
+                message=_(
+                    "The site cannot reach its database just now. Your progress so far is safe; please try again in a few seconds."
+                ),
             ),
             503,
             headers,

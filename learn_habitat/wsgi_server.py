@@ -38,5 +38,7 @@ def run_gunicorn(bind: str, workers: int | None = None) -> None:
             "accesslog": "-",
             "preload_app": True,
             "timeout": 60,
+            # Several instances on one machine must not share (and unlink) one control socket.
+            "control_socket_disable": True,
         }
     ).run()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the content package imports this module; a runtime import would be circular
@@ -20,13 +22,42 @@ class LessonSource:
     body: str
     body_line: int  # line of the file where the body starts
 
+    # The body is split once, not on every look-up: a lesson with thousands of links made the checker
+    # quadratic in its length (tests/fuzz/test_oversized_input.py).
+    @cached_property
+    def lines(self) -> list[str]:
+        """The body's lines, as ``str.splitlines`` splits them."""
+        return self.body.splitlines()
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        starts, position = [], 0
+        for line in self.body.splitlines(keepends=True):
+            starts.append(position)
+            position += len(line)
+        return starts
+
     def line_of(self, needle: str) -> int:
         """The file line where ``needle`` first appears in the body (the body's first line if nowhere)."""
-        return self.line_where(lambda line: needle in line)
+        return self.find_line(needle) or self.body_line
+
+    def find_line(self, needle: str, from_line: int | None = None) -> int | None:
+        """The first file line, from ``from_line`` on, that contains ``needle``; ``None`` if there is none."""
+        first = max((from_line or self.body_line) - self.body_line, 0)
+        if not needle or first >= len(self.lines):
+            return None
+        position = self.body.find(needle, self._line_starts[first])
+        while position != -1:
+            index = bisect.bisect_right(self._line_starts, position) - 1
+            # A match that runs over a line break is not a match within one line: look further.
+            if position + len(needle) <= self._line_starts[index] + len(self.lines[index]):
+                return self.body_line + index
+            position = self.body.find(needle, position + 1)
+        return None
 
     def line_where(self, predicate) -> int:
         """The file line of the first body line for which ``predicate`` is true (else the body's first)."""
-        for offset, line in enumerate(self.body.splitlines()):
+        for offset, line in enumerate(self.lines):
             if predicate(line):
                 return self.body_line + offset
         return self.body_line

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+import reprlib
 from pathlib import Path
 
 from learn_habitat import activities as activity_plugins
@@ -22,7 +23,7 @@ from learn_habitat.content.model import (
     Module,
     frozen_mapping,
 )
-from learn_habitat.content.render import LessonRenderer
+from learn_habitat.content.render import LessonRenderer, complexity_problem
 from learn_habitat.content.translations import TRANSLATION_KEY, fingerprint
 from learn_habitat.content.yamlsource import (
     YamlSyntaxError,
@@ -58,6 +59,29 @@ ENROLMENT_MODES = ("open", "key", "closed")
 # Lesson ids that would clash with the site's own addresses under /courses/<course>/.
 RESERVED_LESSON_IDS = frozenset({"media", "continue", "certificate", "enrol", "unenrol", "index", "assets"})
 LESSON_KEYS = frozenset({"title", "type", "minutes"})
+# Far above what a course needs, and what keeps the loader quick on any input (tests/fuzz/): a file is read
+# only up to this size, and YAML (pure-Python PyYAML parses about 5,000 lines a second) only up to this length.
+MAX_FILE_BYTES = 1_000_000
+MAX_YAML_LINES = 5_000
+UNEXPLAINED_REFUSAL = "no other problem says why; please report this as a bug in learn-habitat"
+
+
+class _ShortRepr(reprlib.Repr):
+    """Values quoted in messages are shortened: YAML aliases can make a small file hold a huge nested value.
+
+    reprlib picks a method by type name, and the YAML collections are list and dict subclasses.
+    """
+
+    def repr_LineList(self, value, level):  # noqa: N802 - reprlib's naming
+        return self.repr_list(value, level)
+
+    def repr_LineDict(self, value, level):  # noqa: N802 - reprlib's naming
+        return self.repr_dict(value, level)
+
+
+_SHORT = _ShortRepr()
+_SHORT.maxstring = _SHORT.maxother = 80
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict = 2, 4, 4
 
 
 def load_course(
@@ -100,6 +124,10 @@ def read_course(folder: Path, lesson_href: str = "{lesson}", media_href: str = "
     course = reader.read()
     if any(problem.is_error for problem in reader.problems):
         course = None
+    elif course is None:
+        # Every refusal must say why: a course must never vanish from the site without a problem. Reaching
+        # this is a bug in the reader (tests/fuzz/test_course_properties.py looks for this message).
+        reader.problem(folder, 1, f"the course cannot be loaded: {UNEXPLAINED_REFUSAL}")
     return course, sort_problems(reader.problems)
 
 
@@ -126,6 +154,12 @@ class _CourseReader:
             return None
         meta = self._read_yaml_file(self.course_file)
         if meta is None:
+            if not self.problems:
+                # An empty file (or only comments) parses to nothing without a syntax error: the course was
+                # left out with no problem to say why (found by tests/fuzz/test_course_properties.py).
+                self.problem(
+                    self.course_file, 1, f"{COURSE_FILE} is empty: it needs {', '.join(REQUIRED_COURSE_KEYS)}"
+                )
             return None
         if not isinstance(meta, dict):
             self.problem(self.course_file, 1, f"{COURSE_FILE} must be a mapping of keys to values")
@@ -187,17 +221,37 @@ class _CourseReader:
             media_dir=str(self.folder / MEDIA_FOLDER),
         )
 
-    def _read_yaml_file(self, path: Path, text: str | None = None, first_line: int = 1):
+    def _read_text(self, path: Path) -> str | None:
+        """The file's text, or ``None`` after recording why it cannot be used."""
         try:
-            if text is None:
-                text = path.read_text(encoding="utf-8")
-            return parse_yaml(text, first_line)
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                self.problem(path, 1, f"the file is too large ({size:,} bytes; at most {MAX_FILE_BYTES:,})")
+                return None
+            return path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             self.problem(path, 1, "the file is not valid UTF-8")
+        except OSError as exc:  # a folder named like a lesson, a dangling link, no permission
+            self.problem(path, 1, f"cannot be read: {exc.strerror or exc}")
+        return None
+
+    def _read_yaml_file(self, path: Path, text: str | None = None, first_line: int = 1):
+        if text is None:
+            text = self._read_text(path)
+            if text is None:
+                return None
+        lines = text.count("\n") + 1
+        if lines > MAX_YAML_LINES:
+            self.problem(
+                path,
+                first_line + MAX_YAML_LINES,
+                f"too much YAML: {lines:,} lines where at most {MAX_YAML_LINES:,} are read",
+            )
+            return None
+        try:
+            return parse_yaml(text, first_line)
         except YamlSyntaxError as exc:
             self.problem(path, exc.line, str(exc))
-        except OSError as exc:
-            self.problem(path, 1, f"cannot be read: {exc.strerror}")
         return None
 
     def _course_id(self, meta):
@@ -234,8 +288,10 @@ class _CourseReader:
     def _texts(self, meta, key, source_language, required):
         value = meta.get(key)
         line = key_line(meta, key)
-        if value is None:
-            return None if required else {}
+        if value is None and not required:
+            return {}
+        # A required key left empty ('title:') is None too: it used to drop the course without a problem
+        # (found by tests/fuzz/test_course_properties.py).
         if not isinstance(value, dict) or not value:
             self.problem(self.course_file, line, f"{key} must map language codes to text, e.g. 'en: ...'")
             return None
@@ -349,7 +405,7 @@ class _CourseReader:
             self.problem(
                 self.course_file,
                 key_line(completion, "rule"),
-                f"unknown completion rule {rule!r} (known: {', '.join(sorted(COMPLETION_RULES))})",
+                f"unknown completion rule {_SHORT.repr(rule)} (known: {', '.join(sorted(COMPLETION_RULES))})",
             )
         minimum = completion.get("min_average")
         if rule == "quiz-average":
@@ -373,7 +429,7 @@ class _CourseReader:
             self.problem(
                 self.course_file,
                 key_line(meta, "enrolment"),
-                f"enrolment must be one of {', '.join(ENROLMENT_MODES)}, not {mode!r}",
+                f"enrolment must be one of {', '.join(ENROLMENT_MODES)}, not {_SHORT.repr(mode)}",
             )
             return None
         return mode
@@ -424,10 +480,8 @@ class _CourseReader:
         return lessons
 
     def _read_lesson(self, lesson_id, language, path: Path, renderers):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            self.problem(path, 1, "the file is not valid UTF-8")
+        text = self._read_text(path)
+        if text is None:
             return None
         try:
             front_text, body, body_line = split_front_matter(text)
@@ -459,8 +513,9 @@ class _CourseReader:
             if activity_name is None:
                 message = "missing required key 'type' (the activity type, e.g. 'page')"
             else:
-                message = f"unknown activity type {activity_name!r}"
-                close = difflib.get_close_matches(str(activity_name), sorted(activities), n=1)
+                message = f"unknown activity type {_SHORT.repr(activity_name)}"
+                typed = activity_name if isinstance(activity_name, str) else _SHORT.repr(activity_name)
+                close = difflib.get_close_matches(typed, sorted(activities), n=1)
                 message += f"; did you mean {close[0]!r}?" if close else ""
                 message += f" (known: {', '.join(sorted(activities))})"
             self.problem(path, key_line(front, "type", 2), message)
@@ -481,7 +536,23 @@ class _CourseReader:
             renderer = LessonRenderer(self.lesson_href, self.media_href, activity.markdown_extensions())
             renderers[activity_name] = renderer
         source = LessonSource(lesson_id, language, str(path), front, body, body_line)
-        rendered = renderer.render(body)
+        too_complex = complexity_problem(body)
+        if too_complex is not None:
+            self.problem(path, body_line + too_complex[0], too_complex[1])
+            return None
+        try:
+            rendered = renderer.render(body)
+            data, problems = activity.build(source, rendered)
+        except RecursionError:
+            # Structures the limits above do not catch (long runs of emphasis, definition lists) can still
+            # recurse too deeply in python-markdown: report it rather than crash the checker or the site.
+            renderers.pop(activity_name, None)  # its Markdown object stopped half-way: start afresh
+            self.problem(
+                path,
+                body_line,
+                "the Markdown is nested too deeply to render; flatten its lists, quotes or emphasis",
+            )
+            return None
         for heading in rendered.headings:
             if heading.level == 1:
                 self.problem(
@@ -489,7 +560,6 @@ class _CourseReader:
                     source.line_where(lambda line: line.startswith("# ")),
                     "a lesson body must not have a level-1 heading: the title is the page's heading; use '##'",
                 )
-        data, problems = activity.build(source, rendered)
         self.problems += problems
         extra = {key: value for key, value in front.items() if key not in LESSON_KEYS}
         lesson = Lesson(
@@ -628,4 +698,4 @@ class _CourseReader:
 
 
 def _unsupported_language(code) -> str:
-    return f"unsupported language code {code!r} (supported: {', '.join(SUPPORTED_LANGUAGES)})"
+    return f"unsupported language code {_SHORT.repr(code)} (supported: {', '.join(SUPPORTED_LANGUAGES)})"

@@ -74,23 +74,37 @@ def parse_yaml(text: str, first_line: int = 1):
         problem = exc.problem or exc.context or "cannot be parsed"
         raise YamlSyntaxError(line, f"invalid YAML: {problem}") from exc
     except yaml.YAMLError as exc:
-        raise YamlSyntaxError(first_line, f"invalid YAML: {exc}") from exc
+        # Reader errors (control characters, bad encodings) carry a position, not a mark, and their text
+        # runs over two lines; a problem is one line (found by tests/fuzz/test_course_properties.py).
+        position = getattr(exc, "position", None)
+        line = first_line + (text.count("\n", 0, position) if isinstance(position, int) else 0)
+        raise YamlSyntaxError(
+            line, f"invalid YAML: {(str(exc).splitlines() or ['cannot be parsed'])[0]}"
+        ) from exc
+    except RecursionError:
+        # PyYAML parses nested collections recursively: thousands of '[' would crash the loader (tests/fuzz/).
+        raise YamlSyntaxError(first_line, "invalid YAML: nested too deeply") from None
     if first_line != 1:
         _shift_lines(data, first_line - 1)
     return data
 
 
 def _shift_lines(value, offset):
-    if isinstance(value, LineDict):
-        value.line += offset
-        value.key_lines = {k: n + offset for k, n in value.key_lines.items()}
-        for item in value.values():
-            _shift_lines(item, offset)
-    elif isinstance(value, LineList):
-        value.line += offset
-        value.item_lines = [n + offset for n in value.item_lines]
-        for item in value:
-            _shift_lines(item, offset)
+    # Each collection once, without recursion: YAML aliases share one collection between many places (a
+    # few lines can reference millions of items), and it must be shifted once, not once per reference.
+    pending, seen = [value], set()
+    while pending:
+        item = pending.pop()
+        if not isinstance(item, LineDict | LineList) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        item.line += offset
+        if isinstance(item, LineDict):
+            item.key_lines = {k: n + offset for k, n in item.key_lines.items()}
+            pending.extend(item.values())
+        else:
+            item.item_lines = [n + offset for n in item.item_lines]
+            pending.extend(item)
 
 
 def key_line(mapping, key, default: int = 1) -> int:

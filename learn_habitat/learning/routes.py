@@ -47,7 +47,7 @@ def lesson(course_id, lesson_id):
         return redirect(url_for("catalog.course", course_id=course.id))
     enrolment = services.find_enrolment(user, course.id)
     if enrolment is not None:
-        services.record_lesson_viewed(user, course, lesson_id)
+        services.record_lesson_viewed(user, course, lesson_id, enrolment)
         db.session.commit()
     quiz_state = _quiz_state(user, course, view.lesson) if view.lesson.type == "quiz" else None
     progress = services.course_progress(user, course) if enrolment is not None else None

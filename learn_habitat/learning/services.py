@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +30,8 @@ from learn_habitat.learning.models import (
 )
 from learn_habitat.text import N_
 
+# Activity ("active in the last 30 days") is kept to the hour: a re-read of the same lesson writes nothing.
+ACTIVITY_GRANULARITY = timedelta(hours=1)
 CERTIFICATE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
 
@@ -220,21 +222,39 @@ def resume_lesson(progress: CourseProgress, course: Course) -> str:
     )
 
 
-def record_lesson_viewed(user: User, course: Course, lesson_id: str) -> None:
-    """Note that the learner opened the lesson; a page is then complete. Idempotent and race-safe."""
+def record_lesson_viewed(user: User, course: Course, lesson_id: str, enrolment: Enrolment | None = None) -> None:
+    """Note that the learner opened the lesson; a page is then complete. Idempotent and race-safe.
+
+    A repeat view of the lesson the learner is already on writes nothing (most views are repeats).
+    """
     if not course.has_lesson(lesson_id):
         raise LearningError("lesson_not_found", N_("There is no such lesson in this course."), 404)
-    enrolment = find_enrolment(user, course.id)
+    enrolment = enrolment or find_enrolment(user, course.id)
     if enrolment is None:
         raise LearningError("not_enrolled", N_("Enrol in the course first."), 403)
+    is_page = course.lesson(lesson_id, course.source_language).type == "page"
     now = utcnow()
-    insert_ignoring_duplicates(
-        LessonProgress,
-        {"user_id": user.id, "course_id": course.id, "lesson_id": lesson_id, "viewed_at": now},
-        ["user_id", "course_id", "lesson_id"],
-    )
-    if course.lesson(lesson_id, course.source_language).type == "page":
-        _mark_complete(user, course, lesson_id, now)
+    recorded = db.session.execute(
+        select(LessonProgress.completed_at).where(
+            LessonProgress.user_id == user.id,
+            LessonProgress.course_id == course.id,
+            LessonProgress.lesson_id == lesson_id,
+        )
+    ).first()
+    settled = recorded is not None and (recorded.completed_at is not None or not is_page)
+    recently_active = enrolment.last_activity_at is not None and now - enrolment.last_activity_at < ACTIVITY_GRANULARITY
+    if settled and enrolment.last_lesson_id == lesson_id and recently_active:
+        return
+    changed = False
+    if recorded is None:
+        inserted = insert_ignoring_duplicates(
+            LessonProgress,
+            {"user_id": user.id, "course_id": course.id, "lesson_id": lesson_id, "viewed_at": now},
+            ["user_id", "course_id", "lesson_id"],
+        )
+        changed = inserted.rowcount > 0
+    if is_page and not settled:
+        changed = _mark_complete(user, course, lesson_id, now) or changed
     db.session.execute(
         update(Enrolment)
         .where(Enrolment.id == enrolment.id)
@@ -242,12 +262,15 @@ def record_lesson_viewed(user: User, course: Course, lesson_id: str) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.expire(enrolment)
-    check_course_completion(user, course)
+    # Completion can only change when a lesson was first opened or first completed.
+    if changed:
+        check_course_completion(user, course)
 
 
-def _mark_complete(user: User, course: Course, lesson_id: str, when: datetime) -> None:
+def _mark_complete(user: User, course: Course, lesson_id: str, when: datetime) -> bool:
+    """Set the lesson's completion time if it has none; true when this call set it."""
     # Only the first completion counts: a later one finds completed_at already set.
-    db.session.execute(
+    result = db.session.execute(
         update(LessonProgress)
         .where(
             LessonProgress.user_id == user.id,
@@ -258,6 +281,7 @@ def _mark_complete(user: User, course: Course, lesson_id: str, when: datetime) -
         .values(completed_at=when)
         .execution_options(synchronize_session=False)
     )
+    return result.rowcount > 0
 
 
 # Quizzes -----------------------------------------------------------------------------------------

@@ -117,7 +117,8 @@ def test_pages_make_no_external_requests(client):
             url
         )
         stylesheet_and_scripts = re.findall(r'<(?:link|script)[^>]+(?:href|src)="([^"]+)"', page)
-        assert all(url.startswith("/static/") for url in stylesheet_and_scripts)
+        # Our own files, or an inline data: URL (the empty icon that spares a /favicon.ico request).
+        assert all(url.startswith(("/static/", "data:")) for url in stylesheet_and_scripts)
 
 
 def test_serving_a_lesson_does_not_parse_markdown(client, admin, monkeypatch):
@@ -152,3 +153,12 @@ def test_pages_have_one_h1_a_skip_link_and_a_viewport(client, admin, path):
     assert page.count("<h1") == 1
     assert 'href="#main"' in page
     assert 'name="viewport"' in page
+
+
+def test_static_files_have_fingerprinted_urls_and_long_cache_lifetimes(client):
+    page = client.get("/").get_data(as_text=True)
+    href = re.search(r'<link rel="stylesheet" href="([^"]+)"', page).group(1)
+    assert re.fullmatch(r"/static/css/site\.css\?v=[0-9a-f]{10}", href)
+    with client.get(href) as response:
+        assert response.status_code == 200
+        assert "max-age=31536000" in response.headers["Cache-Control"]

@@ -45,6 +45,8 @@ def test_tables_footnotes_callouts_and_anchors(render):
     ).html
     assert '<h2 id="targets-and-indicators">' in html
     assert '<th align="center">a</th>' in html
+    # Wide tables scroll inside a region the keyboard can reach and a screen reader can name.
+    assert '<div aria-label="a · b" class="table-scroll" role="region" tabindex="0"><table>' in html
     assert '<div class="admonition warning">' in html
     assert '<p class="admonition-title">Careful</p>' in html
     assert 'class="footnote-ref"' in html

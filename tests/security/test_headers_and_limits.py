@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 import socket
+import subprocess
+import sys
 import uuid
 
 import pytest
 
 from learn_habitat import create_app
 from learn_habitat.extensions import db
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD, PROJECT_ROOT, make_user
 
 PAGES = [
     "/",
@@ -76,27 +78,44 @@ def redis_available() -> bool:
         return False
 
 
-@pytest.mark.skipif(not redis_available(), reason="no Redis at 127.0.0.1:6379 (the shared rate-limit store)")
-def test_rate_limits_hold_across_several_app_servers_with_redis(app_config):
-    """Two app instances sharing Redis count one account's failed sign-ins together."""
-    app_config.update(
-        RATELIMIT_ENABLED=True,
-        RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15",
-        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
-        LOGIN_RATE_LIMIT="100 per minute",
-        ACCOUNT_RATE_LIMIT="3 per minute",
-    )
-    first, second = create_app(app_config), create_app(app_config)
+SECOND_SERVER = """
+import sys
+from learn_habitat import create_app
+app = create_app({config!r})
+client = app.test_client()
+print(client.post("/login", data={{"email": sys.argv[1], "password": "wrong password!!"}}).status_code)
+"""
+
+
+@pytest.mark.parametrize("storage", ["redis://127.0.0.1:6379/15", "memory://"])
+def test_rate_limits_hold_across_app_server_processes_only_with_redis(app_config, storage):
+    """Failed sign-ins counted by one app server stop the same account on another server process,
+    when they share Redis; with the memory store (the default for one machine) each process counts alone."""
+    if storage.startswith("redis") and not redis_available():
+        pytest.skip("no Redis at 127.0.0.1:6379 (the shared rate-limit store)")
+    email = f"victim-{uuid.uuid4().hex[:12]}@example.org"  # fresh counts on every run
+    settings = {
+        "INSTANCE_PATH": app_config["INSTANCE_PATH"],
+        "DATABASE_URL": app_config["DATABASE_URL"],
+        "COURSES_DIR": app_config["COURSES_DIR"],
+        "SECRET_KEY": "test-secret-key",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": storage,
+        "LOGIN_RATE_LIMIT": "100 per minute",
+        "ACCOUNT_RATE_LIMIT": "3 per minute",
+    }
+    first = create_app(settings)
     with first.app_context():
         db.create_all()
-    data = {"email": "victim@example.org", "password": "wrong password!!"}
     try:
-        assert [first.test_client().post("/login", data=data).status_code for _ in range(2)] == [401, 401]
-        assert second.test_client().post("/login", data=data).status_code == 401
-        assert second.test_client().post("/login", data=data).status_code == 429
-        assert first.test_client().post("/login", data=data).status_code == 429
-        other_account = {**data, "email": "someone.else@example.org"}
-        assert first.test_client().post("/login", data=other_account).status_code == 401
+        data = {"email": email, "password": "wrong password!!"}
+        assert [first.test_client().post("/login", data=data).status_code for _ in range(3)] == [401, 401, 401]
+        second = subprocess.run(
+            [sys.executable, "-c", SECOND_SERVER.format(config=settings), email],
+            capture_output=True, text=True, cwd=PROJECT_ROOT, check=True,
+        )
+        assert second.stdout.strip() == ("429" if storage.startswith("redis") else "401")
     finally:
         with first.app_context():
             db.drop_all()
