@@ -222,7 +222,9 @@ def resume_lesson(progress: CourseProgress, course: Course) -> str:
     )
 
 
-def record_lesson_viewed(user: User, course: Course, lesson_id: str, enrolment: Enrolment | None = None) -> None:
+def record_lesson_viewed(
+    user: User, course: Course, lesson_id: str, enrolment: Enrolment | None = None
+) -> None:
     """Note that the learner opened the lesson; a page is then complete. Idempotent and race-safe.
 
     A repeat view of the lesson the learner is already on writes nothing (most views are repeats).
@@ -242,7 +244,9 @@ def record_lesson_viewed(user: User, course: Course, lesson_id: str, enrolment: 
         )
     ).first()
     settled = recorded is not None and (recorded.completed_at is not None or not is_page)
-    recently_active = enrolment.last_activity_at is not None and now - enrolment.last_activity_at < ACTIVITY_GRANULARITY
+    recently_active = (
+        enrolment.last_activity_at is not None and now - enrolment.last_activity_at < ACTIVITY_GRANULARITY
+    )
     if settled and enrolment.last_lesson_id == lesson_id and recently_active:
         return
     changed = False

@@ -110,10 +110,17 @@ def test_rate_limits_hold_across_app_server_processes_only_with_redis(app_config
         db.create_all()
     try:
         data = {"email": email, "password": "wrong password!!"}
-        assert [first.test_client().post("/login", data=data).status_code for _ in range(3)] == [401, 401, 401]
+        assert [first.test_client().post("/login", data=data).status_code for _ in range(3)] == [
+            401,
+            401,
+            401,
+        ]
         second = subprocess.run(
             [sys.executable, "-c", SECOND_SERVER.format(config=settings), email],
-            capture_output=True, text=True, cwd=PROJECT_ROOT, check=True,
+            capture_output=True,
+            text=True,
+            cwd=PROJECT_ROOT,
+            check=True,
         )
         assert second.stdout.strip() == ("429" if storage.startswith("redis") else "401")
     finally:
