@@ -176,7 +176,7 @@ def create_token():
     return response
 
 
-@blueprint.post("/profile/tokens/<int:token_id>/revoke")
+@blueprint.post("/profile/tokens/<int(max=2147483647):token_id>/revoke")
 @login_required
 def revoke_token(token_id):
     """Revoke one of my tokens."""

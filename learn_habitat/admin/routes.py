@@ -187,7 +187,7 @@ def enrol_learner(course_id):
     return redirect(url_for("admin.course_report", course_id=course.id))
 
 
-@blueprint.post("/courses/<course_id>/enrolments/<int:user_id>/delete")
+@blueprint.post("/courses/<course_id>/enrolments/<int(max=2147483647):user_id>/delete")
 @admin_required
 def unenrol_learner(course_id, user_id):
     """Remove someone's enrolment (their progress is kept)."""

@@ -120,7 +120,7 @@ def submit_attempt(course_id, lesson_id):
     )
 
 
-@blueprint.get("/courses/<course_id>/<lesson_id>/attempts/<int:number>")
+@blueprint.get("/courses/<course_id>/<lesson_id>/attempts/<int(max=2147483647):number>")
 @login_required
 def attempt(course_id, lesson_id, number):
     """The result of one of my attempts, with feedback."""

@@ -145,3 +145,13 @@ def test_api_token_endpoint_is_rate_limited_per_account(app_config):
     with app.app_context():
         db.drop_all()
         db.engine.dispose()
+
+
+def test_ids_beyond_the_database_range_are_not_found_not_a_crash(client, admin):
+    huge = 2**70
+    assert client.post(f"/profile/tokens/{huge}/revoke").status_code == 404
+    assert client.post(f"/admin/courses/adequate-housing/enrolments/{huge}/delete").status_code == 404
+    assert (
+        client.get(f"/courses/adequate-housing/quiz-housing-policy-and-finance/attempts/{huge}").status_code
+        == 404
+    )
