@@ -68,7 +68,10 @@ def build_package_content(course: Course, language: str, exporter: Exporter) -> 
     if language not in SUPPORTED_LANGUAGES:
         raise ExportError(f"unsupported language {language!r} (supported: {', '.join(SUPPORTED_LANGUAGES)})")
     # Rendered again from the same Markdown as the site, with links between pages of the package.
-    packaged = load_course(course.path, lesson_href="{lesson}.html", media_href="media/{name}")
+    # Only the package's language (and the source, for fallbacks) is read: a package holds one language.
+    packaged = load_course(
+        course.path, lesson_href="{lesson}.html", media_href="media/{name}", languages=[language]
+    )
     environment = _environment(language)
     order = packaged.lesson_ids
     direction = text_direction(language)

@@ -85,10 +85,13 @@ _SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict = 2, 4, 4
 
 
 def load_course(
-    folder: str | Path, lesson_href: str = "{lesson}", media_href: str = "media/{name}"
+    folder: str | Path, lesson_href: str = "{lesson}", media_href: str = "media/{name}", languages=None
 ) -> Course:
-    """Load one course folder; raise :class:`CourseError` listing every problem if it is not valid."""
-    course, problems = read_course(Path(folder), lesson_href, media_href)
+    """Load one course folder; raise :class:`CourseError` listing every problem if it is not valid.
+
+    ``languages`` limits which translations are read (the source language is always read).
+    """
+    course, problems = read_course(Path(folder), lesson_href, media_href, languages)
     if course is None:
         raise CourseError(problems)
     return course
@@ -118,9 +121,11 @@ def check_courses(path: str | Path) -> list[Problem]:
     return list(load_library(path).problems)
 
 
-def read_course(folder: Path, lesson_href: str = "{lesson}", media_href: str = "media/{name}"):
+def read_course(
+    folder: Path, lesson_href: str = "{lesson}", media_href: str = "media/{name}", languages=None
+):
     """Read one course folder: ``(course or None, problems)``; the course is ``None`` if any problem is an error."""
-    reader = _CourseReader(folder, lesson_href, media_href)
+    reader = _CourseReader(folder, lesson_href, media_href, languages)
     course = reader.read()
     if any(problem.is_error for problem in reader.problems):
         course = None
@@ -132,8 +137,9 @@ def read_course(folder: Path, lesson_href: str = "{lesson}", media_href: str = "
 
 
 class _CourseReader:
-    def __init__(self, folder: Path, lesson_href: str, media_href: str):
+    def __init__(self, folder: Path, lesson_href: str, media_href: str, languages=None):
         self.folder = folder
+        self.only_languages = frozenset(languages) if languages else None
         self.course_file = folder / COURSE_FILE
         self.lesson_href = lesson_href
         self.media_href = media_href
@@ -444,7 +450,12 @@ class _CourseReader:
                     entry, 1, _unsupported_language(entry.name) + " (language folders are named by code)"
                 )
                 continue
-            languages.append(entry.name)
+            if (
+                self.only_languages is None
+                or entry.name in self.only_languages
+                or entry.name == source_language
+            ):
+                languages.append(entry.name)
         if source_language and source_language not in languages:
             self.problem(self.folder, 1, f"no folder {source_language}/ for the source language")
             return None

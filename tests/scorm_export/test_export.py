@@ -178,7 +178,7 @@ def test_export_command_for_one_course_and_for_all(tmp_path):
     with zipfile.ZipFile(broken, "w") as archive:
         for name, data in files.items():
             archive.writestr(name, data)
-    result = runner.invoke(main, ["check-package", str(broken)])
+    result = runner.invoke(main, ["check-package", str(broken)], env={"LEARN_HABITAT_SCORM_SCHEMAS": ""})
     assert result.exit_code == 1
     assert "index.html" in result.stdout
     assert "schema validation skipped" in result.stderr
