@@ -17,6 +17,19 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _error_page(code: int):
+    """The title and explanation of a styled error page, or ``None`` to keep Werkzeug's own."""
+    pages = {
+        400: (_("Bad request"), _("The request could not be understood.")),
+        403: (_("Not allowed"), _("You do not have access to this page.")),
+        404: (_("Page not found"), _("There is no page at this address.")),
+        405: (_("Not allowed"), _("This page cannot be used that way.")),
+        413: (_("Too large"), _("What you sent is too large.")),
+        429: (_("Too many attempts"), _("Please wait a minute before trying again.")),
+    }
+    return pages.get(code)
+
+
 def init_app(app) -> None:
     """Register the error handlers and response headers."""
 
@@ -34,7 +47,7 @@ def init_app(app) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error):
-        """API errors as JSON; pages as a styled page."""
+        """API errors as JSON; pages as a styled page with a plain explanation."""
         if _wants_json():
             from learn_habitat.api.routes import error_response
 
@@ -42,41 +55,11 @@ def init_app(app) -> None:
                 error.code, (error.name or "error").lower().replace(" ", "_")
             )
             return error_response(error.code, code, error.description or error.name)
-        if error.code == 403:
-            return render_template(
-                "errors/error.html", title=_("Not allowed"), message=_("You do not have access to this page.")
-            ), 403
-        if error.code == 413:
-            return render_template(
-                "errors/error.html", title=_("Too large"), message=_("What you sent is too large.")
-            ), 413
-        if error.code == 429:
-            return render_template(
-                "errors/error.html",
-                title=_("Too many attempts"),
-                message=_("Please wait a minute before trying again."),
-            ), 429
-        if error.code == 400:
-            return render_template(
-                "errors/error.html", title=_("Bad request"), message=_("The request could not be understood.")
-            ), 400
-        return error
-
-    @app.errorhandler(404)
-    def not_found(error):
-        if _wants_json():
-            return http_error(error)
-        return render_template(
-            "errors/error.html", title=_("Page not found"), message=_("There is no page at this address.")
-        ), 404
-
-    @app.errorhandler(405)
-    def method_not_allowed(error):
-        if _wants_json():
-            return http_error(error)
-        return render_template(
-            "errors/error.html", title=_("Not allowed"), message=_("This page cannot be used that way.")
-        ), 405
+        page = _error_page(error.code)
+        if page is None:
+            return error
+        title, message = page
+        return render_template("errors/error.html", title=title, message=message), error.code
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
