@@ -241,3 +241,27 @@ def test_csv_export_of_100000_rows_keeps_memory_flat(app, shipped_library):
     assert lines == rows + 1
     assert total_bytes > 10_000_000
     assert peak < total_bytes / 4, (peak, total_bytes)
+
+
+def test_learner_list_pages_keep_the_filter(app_config, shipped_library):
+    from learn_habitat import create_app
+
+    app_config["REPORT_PAGE_SIZE"] = 2
+    paged = create_app(app_config)
+    with paged.app_context():
+        db.create_all()
+    for number in range(5):
+        learn(paged, shipped_library, f"p{number}@example.org", f"P{number}", 1, None)
+    make_user(paged, "admin@example.org", "Ada", role="admin")
+    client = paged.test_client()
+    client.post("/login", data={"email": "admin@example.org", "password": PASSWORD})
+    first = client.get(f"/admin/courses/{COURSE}/learners?status=in-progress").get_data(as_text=True)
+    assert "Page 1 of 3" in first
+    assert f'rel="next" href="/admin/courses/{COURSE}/learners?page=2&amp;status=in-progress&amp;q="' in first
+    last = client.get(f"/admin/courses/{COURSE}/learners?status=in-progress&page=3").get_data(as_text=True)
+    assert "Page 3 of 3" in last and 'rel="next"' not in last and "p4@example.org" in last
+    audit = client.get("/admin/audit").get_data(as_text=True)
+    assert "Nothing has been recorded yet." in audit and "pagination" not in audit
+    with paged.app_context():
+        db.drop_all()
+        db.engine.dispose()
