@@ -23,14 +23,19 @@ def select_locale() -> str:
     return request.accept_languages.best_match(SUPPORTED_LANGUAGES, default=DEFAULT_LANGUAGE)
 
 
+def current_language() -> str:
+    """The language of the current request, as the locale selector chose it."""
+    from flask_babel import get_locale
+
+    return str(get_locale() or DEFAULT_LANGUAGE)
+
+
 def init_app(app) -> None:
     """Give templates the page language and its direction."""
 
     @app.context_processor
     def language_context():
-        from flask_babel import get_locale
-
-        language = str(get_locale() or DEFAULT_LANGUAGE)
+        language = current_language()
         return {
             "page_language": language,
             "page_direction": text_direction(language),

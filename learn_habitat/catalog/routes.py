@@ -1,25 +1,21 @@
 """Catalogue, course outline, lessons and course media."""
 
 from flask import Blueprint, abort, current_app, render_template, send_from_directory
-from flask_babel import get_locale
 
 from learn_habitat.accounts.auth import signed_in_user
 from learn_habitat.catalog import services
 from learn_habitat.course_library import current_library
+from learn_habitat.i18n import current_language
 from learn_habitat.learning import services as learning
 from learn_habitat.learning.forms import EnrolForm
 
 blueprint = Blueprint("catalog", __name__)
 
 
-def _language() -> str:
-    return str(get_locale())
-
-
 @blueprint.get("/")
 def index():
     """The catalogue of courses."""
-    courses = services.list_courses(current_library(), _language())
+    courses = services.list_courses(current_library(), current_language())
     return render_template("catalog/index.html", courses=courses)
 
 

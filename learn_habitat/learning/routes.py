@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -14,13 +13,10 @@ from learn_habitat.accounts.auth import signed_in_user
 from learn_habitat.catalog import services as catalog
 from learn_habitat.course_library import current_library
 from learn_habitat.extensions import db
+from learn_habitat.i18n import current_language
 from learn_habitat.learning import forms, services
 
 blueprint = Blueprint("learning", __name__)
-
-
-def _language() -> str:
-    return str(get_locale())
 
 
 def _course_or_404(course_id):
@@ -34,7 +30,7 @@ def _course_or_404(course_id):
 def lesson(course_id, lesson_id):
     """A lesson (recording the view for enrolled learners), or a quiz form."""
     try:
-        view = catalog.lesson_view(current_library(), course_id, lesson_id, _language())
+        view = catalog.lesson_view(current_library(), course_id, lesson_id, current_language())
     except catalog.NotFound:
         abort(404)
     user = signed_in_user()
@@ -96,7 +92,7 @@ def submit_attempt(course_id, lesson_id):
         flash(_("The form had expired. Please answer again."), "error")
         return redirect(url_for("learning.lesson", course_id=course.id, lesson_id=lesson_id))
     try:
-        quiz = services.quiz_for(course, lesson_id, _language())
+        quiz = services.quiz_for(course, lesson_id, current_language())
         answers = {
             question.id: (
                 request.form.getlist(question.id)
@@ -106,7 +102,12 @@ def submit_attempt(course_id, lesson_id):
             for question in quiz.questions
         }
         outcome = services.submit_quiz(
-            current_user, course, lesson_id, answers, request.form.get("submission_id", ""), _language()
+            current_user,
+            course,
+            lesson_id,
+            answers,
+            request.form.get("submission_id", ""),
+            current_language(),
         )
     except services.LearningError as error:
         db.session.rollback()
@@ -126,7 +127,7 @@ def attempt(course_id, lesson_id, number):
     """The result of one of my attempts, with feedback."""
     course = _course_or_404(course_id)
     try:
-        view = catalog.lesson_view(current_library(), course_id, lesson_id, _language())
+        view = catalog.lesson_view(current_library(), course_id, lesson_id, current_language())
         outcome = services.find_attempt(current_user, course, lesson_id, number)
     except (catalog.NotFound, services.LearningError):
         abort(404)
