@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy import DateTime, TypeDecorator
 from sqlalchemy.dialects import postgresql, sqlite
 
 from learn_habitat.extensions import db
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+UPGRADE_COMMAND = "learn-habitat db upgrade"
 
 
 def utcnow() -> datetime:
@@ -49,3 +55,44 @@ def render_migration_item(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UtcDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+@lru_cache(maxsize=1)
+def migration_heads() -> frozenset[str]:
+    """The revisions the code's migrations end at (read once: they change only with the code)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS_DIR)
+    return frozenset(ScriptDirectory.from_config(config).get_heads())
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    """Where the database's schema stands against the code's migrations."""
+
+    applied: frozenset[str]
+    expected: frozenset[str]
+
+    @property
+    def is_current(self) -> bool:
+        return self.applied == self.expected
+
+    def describe(self) -> str:
+        """One line for an operator: what is wrong and the command that mends it."""
+        if self.is_current:
+            return "the database schema is current"
+        found = ", ".join(sorted(self.applied)) or "no migrations applied"
+        return (
+            f"the database schema is behind the code (database at {found}; code at "
+            f"{', '.join(sorted(self.expected))}): run '{UPGRADE_COMMAND}' first"
+        )
+
+
+def schema_status(connection) -> SchemaStatus:
+    """Compare the revisions recorded in the database with the code's migration heads."""
+    from alembic.runtime.migration import MigrationContext
+
+    applied = frozenset(MigrationContext.configure(connection).get_current_heads())
+    return SchemaStatus(applied=applied, expected=migration_heads())

@@ -64,9 +64,29 @@ class YamlSyntaxError(ValueError):
         super().__init__(message)
 
 
+# Collections inside one another. PyYAML builds nested collections by recursion, so the limit is checked
+# first on the parser's flat stream of events, which does not recurse, whatever PyYAML's version.
+MAX_YAML_DEPTH = 64
+
+
+def _check_depth(text: str) -> None:
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise yaml.MarkedYAMLError(
+                    problem=f"nested too deeply (more than {MAX_YAML_DEPTH} levels)",
+                    problem_mark=event.start_mark,
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def parse_yaml(text: str, first_line: int = 1):
     """Parse YAML text whose first line is ``first_line`` of its file."""
     try:
+        _check_depth(text)
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -82,7 +102,7 @@ def parse_yaml(text: str, first_line: int = 1):
             line, f"invalid YAML: {(str(exc).splitlines() or ['cannot be parsed'])[0]}"
         ) from exc
     except RecursionError:
-        # PyYAML parses nested collections recursively: thousands of '[' would crash the loader (tests/fuzz/).
+        # A last resort: _check_depth stops deep collections before PyYAML's recursive construction.
         raise YamlSyntaxError(first_line, "invalid YAML: nested too deeply") from None
     if first_line != 1:
         _shift_lines(data, first_line - 1)

@@ -237,6 +237,29 @@ def test_axe_finds_no_serious_or_critical_violation_on_a_phone(tabs, site, accou
     assert not blocking, f"{page_type} on a phone ({tab.url}):\n{describe(blocking)}"
 
 
+# Wider than the viewport: the document itself, or any element outside a scroll region that sticks out.
+OVERFLOW = """() => {
+    const width = document.documentElement.clientWidth;
+    const outside = [...document.querySelectorAll("body *")].filter((el) => {
+        const box = el.getBoundingClientRect();
+        const scroller = el.parentElement && el.parentElement.closest(".table-scroll");
+        return box.width > 0 && !scroller && (box.right > width + 1 || box.left < -1);
+    });
+    return {
+        documentWidth: document.documentElement.scrollWidth, width,
+        outside: outside.slice(0, 5).map((el) => el.tagName.toLowerCase() + "." + el.className),
+    };
+}"""
+
+
+@pytest.mark.parametrize("page_type", PAGES)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_page_is_wider_than_a_360_px_phone(tabs, site, accounts, page_type, language):
+    tab = visit(tabs, site, accounts, page_type, language, phone=True)
+    found = tab.evaluate(OVERFLOW)
+    assert found["documentWidth"] <= found["width"] and found["outside"] == [], (page_type, language, found)
+
+
 def test_lesson_tables_that_scroll_on_a_phone_can_be_reached_with_the_keyboard(tabs, site, accounts):
     tab = visit(tabs, site, accounts, "lesson", "en", phone=True)
     results = tab.evaluate(
