@@ -7,14 +7,11 @@ from pathlib import Path
 
 from flask import Flask
 
-from learn_habitat import course_library, errors, i18n
+from learn_habitat import course_library, errors, i18n, urls
 from learn_habitat.accounts import auth as accounts_auth
 from learn_habitat.config import apply_config
-from learn_habitat.database import render_migration_item
+from learn_habitat.database import MIGRATIONS_DIR, render_migration_item
 from learn_habitat.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
-
-MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
-
 
 def build_app(config=None) -> Flask:
     """Create and configure the app: settings, extensions, courses, blueprints."""
@@ -40,6 +37,7 @@ def build_app(config=None) -> Flask:
     limiter.init_app(app)
     accounts_auth.init_app(app, login_manager)
     i18n.init_app(app)
+    urls.init_app(app)
     course_library.init_app(app)
     errors.init_app(app)
 

@@ -118,11 +118,13 @@ def translations_command(as_json, stamp, course_ids, languages, lesson_ids, path
             for code, item in status.languages.items():
                 click.echo(
                     f"  {code}: {len(item.up_to_date)} up to date, {len(item.outdated)} outdated, "
-                    f"{len(item.missing)} missing"
+                    f"{len(item.missing)} missing, {len(item.terminology)} terminology"
                 )
                 for label, ids in (("outdated", item.outdated), ("missing", item.missing)):
                     if ids:
                         click.echo(f"    {label}: {', '.join(ids)}")
+                for problem in item.terminology:
+                    click.echo(f"    terminology: {problem}")
     for problem in library.problems:
         if problem.is_error:
             click.echo(f"skipped: {problem}", err=True)
@@ -176,19 +178,56 @@ def export_scorm_command(course_id, language, standard, output, export_all, outp
     click.echo(f"{output}: {len(data)} bytes")
 
 
+# Exit statuses of check-package (documented in its --help and in docs/scorm-export.md).
+EXIT_PACKAGE_VALID = 0
+EXIT_PACKAGE_PROBLEMS = 1
+EXIT_SCHEMAS_SKIPPED = 3  # 2 is click's usage error
+SCHEMAS_ENV = "LEARN_HABITAT_SCORM_SCHEMAS"
+
+
+def _where_to_get_schemas() -> str:
+    """How to give check-package the official schemas, naming the folder beside the checkout if it is there."""
+    beside = os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "..", "shared", "scorm-schemas"
+    )
+    beside = os.path.normpath(beside)
+    hint = (
+        "To validate the manifest against the official XML Schemas, get the SCORM schema files: ADL's SCORM 2004 "
+        "4th Edition XSDs (github.com/adlnet/SCORM-2004-4ed-Test-Suite, folder software_development/xml/xsd) and "
+        "the IMS/ADL SCORM 1.2 XSDs shipped in SCORM 1.2 sample packages, in a folder holding scorm2004-4th/ and "
+        "scorm12/. "
+        f"Give the folder with --schemas DIR or the environment variable {SCHEMAS_ENV}."
+    )
+    if os.path.isfile(os.path.join(beside, "scorm2004-4th", "imscp_v1p1.xsd")):
+        hint += f" They are at {beside}: run again with --schemas {beside}"
+    return hint
+
+
 @main.command("check-package", with_appcontext=False)
 @click.argument("package", type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "--schemas",
     type=click.Path(file_okay=False),
     default=None,
-    help="Folder of the official schemas (default: $LEARN_HABITAT_SCORM_SCHEMAS).",
+    help=f"Folder of the official schemas (default: ${SCHEMAS_ENV}).",
 )
 def check_package_command(package, schemas):
-    """Check a SCORM package: manifest against the official schemas, and the rules they cannot express."""
+    """Check a SCORM package: manifest against the official schemas, and the rules they cannot express.
+
+    The zip is read as untrusted input, within fixed size limits.
+
+    \b
+    Exit status:
+      0  no problems; the manifest is valid against the official schemas
+      1  problems found (one line each: FILE: WHERE: MESSAGE)
+      2  usage error (no such FILE, unknown option)
+      3  no problems found, but schema validation was skipped (no --schemas DIR
+         or $LEARN_HABITAT_SCORM_SCHEMAS, or schema files missing there);
+         the message says where to get the schemas
+    """
     from scorm_export.checker import check_package
 
-    schemas = schemas or os.environ.get("LEARN_HABITAT_SCORM_SCHEMAS") or None
+    schemas = schemas or os.environ.get(SCHEMAS_ENV) or None
     report = check_package(package, schemas)
     for problem in report.problems:
         click.echo(f"{package}: {problem}")
@@ -199,10 +238,16 @@ def check_package_command(package, schemas):
         click.echo(f"{package}: {standard}; manifest valid against the official schemas", err=True)
     else:
         click.echo(f"{package}: {standard}; schema validation skipped: {report.schema_note}", err=True)
+        if report.standard is not None:
+            click.echo(_where_to_get_schemas(), err=True)
     if report.problems:
         click.echo(f"{len(report.problems)} problem(s)", err=True)
-        sys.exit(1)
+        sys.exit(EXIT_PACKAGE_PROBLEMS)
+    if not report.schema_validated:
+        click.echo(f"{package}: no problems found, but not validated against the schemas", err=True)
+        sys.exit(EXIT_SCHEMAS_SKIPPED)
     click.echo(f"{package}: no problems", err=True)
+    sys.exit(EXIT_PACKAGE_VALID)
 
 
 @main.command("create-admin")
@@ -283,13 +328,42 @@ def set_enrolment_key_command(course_id, key_stdin):
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=None, type=int, help="gunicorn workers (default: 2 x cores + 1).")
 def serve_command(host, port, workers):
-    """Serve the site with gunicorn; LEARN_HABITAT_DEBUG=1 gives Flask's reloading development server."""
+    """Serve the site with gunicorn; LEARN_HABITAT_DEBUG=1 gives Flask's reloading development server.
+
+    Refuses to start (exit 2) while the database cannot be reached or its schema is behind the code.
+    """
+    app = create_app()
+    _refuse_unready_database(app)
     if os.environ.get("LEARN_HABITAT_DEBUG", "").lower() in {"1", "true", "yes"}:
-        create_app().run(host=host, port=port, debug=True)
+        app.run(host=host, port=port, debug=True)
         return
     from learn_habitat.wsgi_server import run_gunicorn
 
     run_gunicorn(f"{host}:{port}", workers)
+
+
+def _refuse_unready_database(app) -> None:
+    """A server on an old schema would answer pages and fail every write: say so and stop instead."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from learn_habitat.database import schema_status
+    from learn_habitat.extensions import db
+
+    with app.app_context():
+        try:
+            with db.engine.connect() as connection:
+                status = schema_status(connection)
+        except SQLAlchemyError as exc:
+            reason = str(exc.orig if getattr(exc, "orig", None) else exc).splitlines()[0]
+            click.echo(
+                f"error: cannot reach the database ({reason}); check LEARN_HABITAT_DATABASE_URL", err=True
+            )
+            sys.exit(2)
+        finally:
+            db.engine.dispose()  # gunicorn forks workers: none may inherit this connection
+    if not status.is_current:
+        click.echo(f"error: {status.describe()}", err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

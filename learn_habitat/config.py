@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "LEARN_HABITAT"
@@ -29,6 +30,12 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # set LEARN_HABITAT_SESSION_COOKIE_SECURE=true behind https
     PREFERRED_URL_SCHEME = "http"
+    # Every absolute URL (mail links, the OpenAPI servers entry, certificate verification) is built from this,
+    # never from the request's Host header. The default suits `make run`; set the site's https address in production.
+    PUBLIC_URL = "http://127.0.0.1:5000"
+    # Requests whose Host is not PUBLIC_URL's host (or one of these) are refused with 400 (Flask's TRUSTED_HOSTS).
+    # A name starting with a dot admits its subdomains. Example: '["10.0.0.7"]' for a health check by address.
+    EXTRA_TRUSTED_HOSTS: list[str] = []
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     BABEL_DEFAULT_LOCALE = "en"
@@ -42,11 +49,17 @@ class Defaults:
     MAIL_BACKEND = "file"
     MAIL_FILE_PATH = None  # None: instance/outbox
     MAIL_DEFAULT_SENDER = "learn-habitat <no-reply@localhost>"
-    # Rate limits (Flask-Limiter syntax); storage is memory unless RATELIMIT_STORAGE_URI names Redis.
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Rate limits (Flask-Limiter syntax). Counters live where RATELIMIT_STORAGE_URI says; None: a SQLite file in
+    # instance/ that every gunicorn worker of this host shares (learn_habitat.rate_limit_storage). Several hosts
+    # share Redis instead: redis://host:6379/0. memory:// counts per process: for tests only.
+    RATELIMIT_STORAGE_URI = None
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = "10 per minute"
-    ACCOUNT_RATE_LIMIT = "5 per minute"
+    LOGIN_RATE_LIMIT = "10 per minute"  # per IP, on every sign-in, registration and password form
+    ACCOUNT_RATE_LIMIT = "5 per minute"  # per account named in a sign-in or password form
+    # Enrolment-key guesses (site form and API), only on courses with "enrolment: key": per IP (generous, as a
+    # whole classroom may share one address) and per account and course.
+    ENROLMENT_KEY_RATE_LIMIT = "20 per minute; 200 per day"
+    ENROLMENT_KEY_ACCOUNT_RATE_LIMIT = "5 per minute; 20 per day"
     PROXY_FIX_X_FOR = 0  # number of proxies in front that set X-Forwarded-For (and -Proto)
     REPORT_PAGE_SIZE = 50
 
@@ -66,8 +79,39 @@ def apply_config(app, overrides=None) -> None:
         )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        from learn_habitat.rate_limit_storage import default_storage_uri
+
+        app.config["RATELIMIT_STORAGE_URI"] = default_storage_uri(app.instance_path)
     if not app.config.get("MAIL_FILE_PATH"):
         app.config["MAIL_FILE_PATH"] = os.path.join(app.instance_path, "outbox")
+    app.config["PUBLIC_URL"] = public_url(app.config["PUBLIC_URL"])
+    extra = app.config.get("EXTRA_TRUSTED_HOSTS") or []
+    extra = extra.split(",") if isinstance(extra, str) else list(extra)
+    # A TRUSTED_HOSTS set by hand (Flask's own name) is kept, and PUBLIC_URL's host is always added.
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(
+        app.config["PUBLIC_URL"], [*extra, *(app.config.get("TRUSTED_HOSTS") or [])]
+    )
+
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost")
+
+
+def public_url(url: str) -> str:
+    """The site's public address, checked: http(s), a host, no query or fragment, no trailing slash."""
+    parts = urlsplit(str(url or "").strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"PUBLIC_URL must look like https://learn.example.org, not {url!r}")
+    if parts.username or parts.password:
+        raise ValueError("PUBLIC_URL must not contain a user name or password")
+    return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+
+
+def trusted_hosts(url: str, extra: list[str]) -> list[str]:
+    """The Host names requests may carry: PUBLIC_URL's, both loopback names when that is local, and ``extra``."""
+    host = urlsplit(url).hostname  # werkzeug compares names without their port
+    names = [host, *(LOOPBACK_NAMES if host in LOOPBACK_NAMES else ()), *extra]
+    return list(dict.fromkeys(name.strip().lower() for name in names if name and name.strip()))
 
 
 def database_url(url: str | None, instance_path: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -56,7 +56,8 @@ def init_app(app) -> None:
             )
             return error_response(error.code, code, error.description or error.name)
         page = _error_page(error.code)
-        if page is None:
+        # A Host refused by TRUSTED_HOSTS leaves no URL adapter, so no page with links can be built.
+        if page is None or isinstance(error, SecurityError):
             return error
         title, message = page
         return render_template("errors/error.html", title=title, message=message), error.code

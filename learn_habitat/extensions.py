@@ -12,6 +12,8 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
+import learn_habitat.rate_limit_storage  # noqa: F401 - registers the sqlite-file:// rate-limit storage
+
 # Named constraints, so migrations can alter them on every database (SQLite included).
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -32,7 +34,8 @@ babel = Babel()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 mail = Mail()
-# Storage from RATELIMIT_STORAGE_URI: memory by default, Redis when several app servers share limits.
+# Storage from RATELIMIT_STORAGE_URI: a SQLite file shared by this host's workers by default, Redis when several
+# hosts share limits (see config.Defaults).
 limiter = Limiter(key_func=get_remote_address)
 
 

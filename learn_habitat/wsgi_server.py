@@ -24,6 +24,9 @@ class _Server(BaseApplication):
         return create_app()
 
 
+ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(p)s'
+
+
 def default_workers() -> int:
     """gunicorn's advice for sync workers: two per core plus one."""
     return multiprocessing.cpu_count() * 2 + 1
@@ -36,6 +39,8 @@ def run_gunicorn(bind: str, workers: int | None = None) -> None:
             "bind": bind,
             "workers": workers or default_workers(),
             "accesslog": "-",
+            # gunicorn's default line, then the worker's pid (<1234>): which worker answered a request.
+            "access_log_format": ACCESS_LOG_FORMAT,
             "preload_app": True,
             "timeout": 60,
             # Several instances on one machine must not share (and unlink) one control socket.

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
@@ -12,10 +14,15 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader
+from lxml import html as lxml_html
+from markupsafe import Markup
 
 import learn_habitat
 from learn_habitat.content import SUPPORTED_LANGUAGES, Course, load_course, text_direction
+from learn_habitat.content.course_files import UnsafeCourseFile, read_course_file
+from learn_habitat.content.loader import MEDIA_FOLDER
+from learn_habitat.content.media import media_problems
 
 HERE = Path(__file__).resolve().parent
 SITE_STYLESHEET = Path(learn_habitat.__file__).resolve().parent / "static" / "css" / "site.css"
@@ -76,6 +83,11 @@ def build_package_content(course: Course, language: str, exporter: Exporter) -> 
     order = packaged.lesson_ids
     direction = text_direction(language)
     config = _runtime_config(packaged, exporter)
+    if exporter.api_version == "2004":
+        descriptions = _descriptions(packaged, language)
+        for lesson_id, quiz in config["quizzes"].items():
+            for question in quiz["questions"]:
+                question["description"] = descriptions[f"{lesson_id}/{question['id']}"]
     files = {}
     common = {
         "course": packaged,
@@ -94,34 +106,92 @@ def build_package_content(course: Course, language: str, exporter: Exporter) -> 
             next=packaged.lesson(order[position], language) if position < len(order) else None,
             position=position,
             total=len(order),
-            quiz_json=_quiz_json(lesson) if lesson.type == "quiz" else None,
-            messages_json=_quiz_messages(language, lesson.activity) if lesson.type == "quiz" else None,
+            quiz_data=_quiz_data(lesson) if lesson.type == "quiz" else None,
+            messages=_quiz_messages(language, lesson.activity) if lesson.type == "quiz" else None,
         ).encode("utf-8")
     files[LAUNCH_FILE] = (
-        environment.get_template("index.html")
-        .render(**common, config_json=json.dumps(config, ensure_ascii=False, sort_keys=True), order=order)
-        .encode("utf-8")
+        environment.get_template("index.html").render(**common, config=config, order=order).encode("utf-8")
     )
     files["assets/site.css"] = SITE_STYLESHEET.read_bytes()
     for asset in sorted((HERE / "assets").iterdir()):
         files[f"assets/{asset.name}"] = asset.read_bytes()
-    media = Path(packaged.media_dir)
-    if media.is_dir():
-        for path in sorted(media.rglob("*")):
-            if path.is_file():
-                files[f"media/{path.relative_to(media).as_posix()}"] = path.read_bytes()
+    for name in sorted(packaged.media_files):
+        files[f"media/{name}"] = _media_bytes(packaged, name)
     return PackageContent(files, packaged, language, exporter.identifier(packaged, language))
+
+
+def _media_bytes(course: Course, name: str) -> bytes:
+    """A media file the loader listed, read again without following links and checked again for active
+    content: no CSP protects a learner inside an LMS, so the package never carries what the checker refuses."""
+    relative = f"{MEDIA_FOLDER}/{name}"
+    try:
+        data = read_course_file(course.path, relative)
+    except (UnsafeCourseFile, OSError) as exc:
+        raise ExportError(f"{relative}: {exc}") from None
+    problems = media_problems(name, data)
+    if problems:
+        line, message = problems[0]
+        raise ExportError(f"{relative}:{line}: {message}")
+    return data
+
+
+# What each question kind is called in the SCORM data models (cmi.interactions.n.type).
+INTERACTION_TYPES = {
+    "single": "choice",
+    "multiple": "choice",
+    "true-false": "true-false",
+    "numeric": "numeric",
+    "text": "fill-in",
+}
+# SCORM 1.2 CMIIdentifier: at most 255 characters, no white space. The 2004 ids are URNs (long_identifier_type).
+SCORM12_IDENTIFIER_LENGTH = 255
+# SCORM 2004 localized_string_type (an interaction's description): 250 characters after the language tag.
+DESCRIPTION_LENGTH = 250
+_NOT_IN_ID = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def tracking_id(exporter: Exporter, course: Course, *parts: str) -> str:
+    """A stable identifier for an objective (a quiz) or an interaction (a question), the same in every
+    language and every export of one course version, valid in the exporter's data model."""
+    pieces = [_NOT_IN_ID.sub("-", piece) for piece in (course.id, course.version, *parts)]
+    if exporter.api_version == "2004":
+        return "urn:learn-habitat:" + ":".join(pieces)
+    identifier = ".".join(pieces)
+    if len(identifier) > SCORM12_IDENTIFIER_LENGTH:
+        # Long course and lesson ids: keep a readable start and make the rest unique with a digest.
+        digest = hashlib.sha256(identifier.encode("utf-8")).hexdigest()[:16]
+        identifier = identifier[: SCORM12_IDENTIFIER_LENGTH - len(digest) - 1] + "~" + digest
+    return identifier
+
+
+def _plain_text(html: str, limit: int) -> str:
+    """The text of sanitised HTML on one line, cut to ``limit`` UTF-16 code units (what an LMS counts)."""
+    text = " ".join(lxml_html.fragment_fromstring(html or "", create_parent="div").text_content().split())
+    # A leading "{" would read as the start of a language tag or delimiter in SCORM 2004 strings.
+    text = text.lstrip("{")
+    while len(text.encode("utf-16-le")) // 2 > limit:
+        text = text[:-1]
+    return text
 
 
 def _runtime_config(course: Course, exporter: Exporter) -> dict:
     source = course.lessons[course.source_language]
-    quizzes = {
-        lesson_id: {
-            "passMark": source[lesson_id].activity.pass_mark,
-            "maxAttempts": source[lesson_id].activity.max_attempts,
+    quizzes = {}
+    for lesson_id in course.quiz_ids():
+        quiz = source[lesson_id].activity
+        quizzes[lesson_id] = {
+            "passMark": quiz.pass_mark,
+            "maxAttempts": quiz.max_attempts,
+            "objective": tracking_id(exporter, course, lesson_id),
+            "questions": [
+                {
+                    "id": question.id,
+                    "interaction": tracking_id(exporter, course, lesson_id, question.id),
+                    "type": INTERACTION_TYPES[question.kind],
+                }
+                for question in quiz.questions
+            ],
         }
-        for lesson_id in course.quiz_ids()
-    }
     return {
         "api": exporter.api_version,
         "course": course.id,
@@ -132,34 +202,45 @@ def _runtime_config(course: Course, exporter: Exporter) -> dict:
     }
 
 
-def _quiz_json(lesson) -> str:
-    """What the package's script needs to grade a quiz (there is no server inside a package)."""
+def _descriptions(course: Course, language: str) -> dict:
+    """Each question's prompt as plain text in the package's language (SCORM 2004 interaction descriptions)."""
+    found = {}
+    for lesson_id in course.quiz_ids():
+        lesson = course.lesson(lesson_id, language)
+        for question in lesson.activity.questions:
+            text = _plain_text(question.prompt_html, DESCRIPTION_LENGTH)
+            found[f"{lesson_id}/{question.id}"] = f"{{lang={lesson.language}}}{text}" if text else ""
+    return found
+
+
+def _quiz_data(lesson) -> dict:
+    """What the package's script needs to grade a quiz (there is no server inside a package) and to follow the
+    quiz's review rule (``reveal``, the same rule as the site's ``Quiz.answers_revealed``).
+
+    Feedback is not here: the page holds it as sanitised HTML in <template> elements the script copies.
+    """
     quiz = lesson.activity
     data = {
         "lesson": lesson.id,
         "passMark": quiz.pass_mark,
         "maxAttempts": quiz.max_attempts,
+        "reveal": quiz.reveal_answers,
         "questions": [
             {
                 "id": q.id,
                 "kind": q.kind,
-                "options": [
-                    {"key": o.key, "correct": o.correct, "feedback": o.feedback_html} for o in q.options
-                ],
+                "options": [{"key": o.key, "correct": o.correct} for o in q.options],
                 "accepted": list(q.accepted),
                 "number": q.number,
                 "tolerance": q.tolerance,
-                "right": q.correct_feedback_html,
-                "wrong": q.incorrect_feedback_html,
             }
             for q in quiz.questions
         ],
     }
-    # Safe inside <script type="application/json">: no "</" can close the element early.
-    return json.dumps(data, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
+    return data
 
 
-def _quiz_messages(language: str, quiz) -> str:
+def _quiz_messages(language: str, quiz) -> dict:
     """The sentences the quiz script shows, translated here because the script has no catalogue."""
     translations = _translations(language)
     gettext, ngettext = translations.ugettext, translations.ungettext
@@ -173,24 +254,41 @@ def _quiz_messages(language: str, quiz) -> str:
         "result": gettext("Your result: %(percent)d%%") % {"percent": PERCENT_SENTINEL},
         "passMark": gettext("The pass mark is %(percent)d%%.") % {"percent": PERCENT_SENTINEL},
         "noAttempts": gettext("You have used every attempt at this quiz."),
+        "rightAnswer": gettext("Right answer:"),
+        "best": gettext("Your best result: %(percent)d%%") % {"percent": PERCENT_SENTINEL},
+        "review": gettext("You are reviewing this course: nothing you do here changes your record."),
         "attemptsLeft": {
             str(n): ngettext("%(num)d attempt left", "%(num)d attempts left", n) % {"num": n}
             for n in range(most + 1)
         },
     }
-    return json.dumps(messages, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
+    return messages
 
 
 def _environment(language: str) -> Environment:
     environment = Environment(
         loader=FileSystemLoader(HERE / "templates"),
-        autoescape=select_autoescape(["html"]),
+        # Every value is escaped for HTML, whatever the template's name; data for scripts goes through
+        # script_json. The only unescaped HTML is the sanitiser's output (tests/security/test_escaping.py).
+        autoescape=True,
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
     )
     environment.install_gettext_translations(_translations(language), newstyle=True)
+    environment.filters["script_json"] = script_json
     return environment
+
+
+# Characters that could end a <script> element, open a comment or an entity, or end a line in old JavaScript.
+_SCRIPT_UNSAFE = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def script_json(value) -> Markup:
+    """``value`` as JSON that is inert inside any <script> element and in an HTML attribute in quotes."""
+    return Markup(json.dumps(value, ensure_ascii=False, sort_keys=True).translate(_SCRIPT_UNSAFE))
 
 
 @lru_cache(maxsize=8)

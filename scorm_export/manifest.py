@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+# Characters XML 1.0 cannot hold at all, not even escaped (YAML can: "\v" in a quoted title).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value: str) -> str:
+    """``value`` without the characters XML cannot hold; lxml escapes the rest as it writes."""
+    return _NOT_XML.sub("", value)
 
 
 def element(parent, tag: str, text: str | None = None, **attributes):
     """A child element with optional text and attributes (``None`` attributes are left out)."""
-    node = etree.SubElement(parent, tag, {k: v for k, v in attributes.items() if v is not None})
+    node = etree.SubElement(parent, tag, {k: xml_text(v) for k, v in attributes.items() if v is not None})
     if text is not None:
-        node.text = text
+        node.text = xml_text(text)
     return node
 
 

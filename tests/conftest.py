@@ -68,6 +68,8 @@ def app_config(tmp_path, shipped_library, database_url):
         "DATABASE_URL": database_url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        # Absolute URLs are built from this; the test client's Host is "localhost" (and 127.0.0.1 is trusted too).
+        "PUBLIC_URL": "http://localhost",
     }
 
 
@@ -81,10 +83,49 @@ def app(app_config):
         db.drop_all()
         db.create_all()
     yield app
+    wait_for_background_jobs()  # no mail job may still use the database being dropped
     with app.app_context():
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
+
+
+def wait_for_background_jobs():
+    from learn_habitat.accounts.background import wait_for_background_jobs as wait
+
+    wait()
+
+
+def mailed_link(app, to: str, path: str) -> str:
+    """The path of the newest link to ``path`` mailed to ``to`` (after the background worker sent it)."""
+    import re
+
+    from learn_habitat.accounts.services import normalize_email
+
+    to = normalize_email(to)
+    wait_for_background_jobs()
+    outbox = Path(app.config["MAIL_FILE_PATH"])
+    messages = sorted(outbox.iterdir(), key=lambda f: f.stat().st_mtime_ns) if outbox.is_dir() else []
+    for message in reversed(messages):
+        text = message.read_text(encoding="utf-8")
+        if re.search(rf"^To: {re.escape(to)}$", text, re.M):
+            found = re.search(rf"{re.escape(app.config['PUBLIC_URL'])}({re.escape(path)}\S+)", text)
+            if found:
+                return found.group(1)
+    raise AssertionError(f"no mail to {to} with a link to {path}")
+
+
+def sign_up(app, client, email, name="Lea Learner", password=None, language="en"):
+    """Sign up through the form and open the mailed confirmation link: the client ends signed in."""
+    password = password or PASSWORD
+    response = client.post(
+        "/register", data={"email": email, "name": name, "password": password, "language": language}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    link = mailed_link(app, email, "/register/confirm/")
+    response = client.post(link, data={"password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
 
 
 @pytest.fixture

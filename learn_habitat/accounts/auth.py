@@ -12,7 +12,8 @@ from learn_habitat.accounts import services
 
 
 def init_app(app, login_manager) -> None:
-    """Load users from the session by their rotating session token."""
+    """Load users by the key of a server-side session (from the session cookie or the remember cookie):
+    signing out deletes that session, so a copied cookie no longer signs anyone in."""
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please sign in to continue.")
@@ -20,8 +21,8 @@ def init_app(app, login_manager) -> None:
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def load_user(session_token):
-        return services.user_for_session(session_token)
+    def load_user(session_key):
+        return services.user_for_session(session_key)
 
 
 def admin_required(view):

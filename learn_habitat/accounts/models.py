@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from enum import StrEnum
 
@@ -22,30 +21,40 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-def new_session_token() -> str:
-    """A random value that identifies a user's sessions; changing it signs every session out."""
-    return secrets.token_urlsafe(24)
-
-
 class User(UserMixin, db.Model):
     """Someone with an account."""
 
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored in lower case
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # as services.normalize_email gives it
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     language: Mapped[str] = mapped_column(String(8), default="en")
     role: Mapped[str] = mapped_column(String(16), default=Role.LEARNER.value)
-    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # None until the owner opens the link mailed at registration (or resets the password): no sign-in before.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     tokens: Mapped[list[AccessToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    sessions: Mapped[list[UserSession]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
-    def get_id(self) -> str:
-        """Flask-Login keeps this in the session: a password reset changes it and ends old sessions."""
-        return self.session_token
+    # The key of the session this request runs in (set by services.start_session / user_for_session).
+    session_key = None
+
+    def get_id(self) -> str | None:
+        """Flask-Login keeps this in the session and remember cookie: the key of one server-side session."""
+        return self.session_key
+
+    # Rows are compared as objects, not through Flask-Login's get_id (None outside a session).
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
+    @property
+    def is_active(self) -> bool:
+        """Only accounts whose owner proved the address may sign in (Flask-Login refuses the others)."""
+        return self.email_confirmed_at is not None
 
     @property
     def is_admin(self) -> bool:
@@ -69,3 +78,16 @@ class AccessToken(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class UserSession(db.Model):
+    """One signed-in browser; signing out deletes it, so a copied cookie stops working. Only a hash is stored."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="sessions")

@@ -1,10 +1,11 @@
 """Register, sign in and out, reset a password, profile and API tokens."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from learn_habitat.accounts import forms, mail, services
+from learn_habitat.accounts.background import run_in_background
 from learn_habitat.extensions import db, limiter
 from learn_habitat.redirects import safe_next
 
@@ -12,8 +13,16 @@ blueprint = Blueprint("accounts", __name__)
 
 
 def _account_key() -> str:
-    """Rate-limit key for the account named in the form, so one account cannot be guessed at from many IPs."""
-    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
+    """Rate-limit key for the account named in the form, so one account cannot be guessed at from many IPs
+    (every spelling of an address counts against the same account)."""
+    return "account:" + services.email_limit_key(request.form.get("email"))
+
+
+def _sign_in(user, remember: bool = False) -> None:
+    """Start a server-side session for ``user`` and put its key in the cookie (the caller commits)."""
+    session.clear()  # nothing from before sign-in carries over (no session fixation)
+    services.start_session(user)
+    login_user(user, remember=remember)
 
 
 def _login_limit():
@@ -34,8 +43,9 @@ def _show_errors(form, error: services.AccountError) -> None:
 
 @blueprint.route("/register", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_account_limit, methods=["POST"], key_func=_account_key)
 def register():
-    """Create an account and sign in."""
+    """Sign up: the same answer whether or not the address has an account; the mail tells which."""
     if current_user.is_authenticated:
         return redirect(url_for("learning.dashboard"))
     form = forms.RegisterForm()
@@ -45,18 +55,44 @@ def register():
         )
     if form.validate_on_submit():
         try:
-            user = services.register_user(
+            registration = services.prepare_registration(
                 form.email.data, form.name.data, form.password.data, form.language.data
             )
         except services.AccountError as error:
-            db.session.rollback()
             _show_errors(form, error)
         else:
-            db.session.commit()
-            login_user(user)
-            flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
-            return redirect(safe_next(request.args.get("next"), url_for("learning.dashboard")))
+            run_in_background(mail.deliver_registration, registration)
+            flash(
+                _(
+                    "Check your mail: we have sent a message to %(email)s. Open its link to finish signing up.",
+                    email=registration.email,
+                ),
+                "info",
+            )
+            return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form), 200 if not form.errors else 422
+
+
+@blueprint.route("/register/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def confirm_email(token):
+    """Finish signing up from the mailed link, with the password chosen at sign-up."""
+    form = forms.ConfirmEmailForm()
+    if form.validate_on_submit():
+        try:
+            user = services.confirm_email(token, form.password.data, current_app.config["SECRET_KEY"])
+        except services.AccountError as error:
+            db.session.rollback()
+            if error.field is None:
+                flash(_(error.message, **error.params), "error")
+                return redirect(url_for("accounts.register"))
+            _show_errors(form, error)
+        else:
+            _sign_in(user)
+            db.session.commit()
+            flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
+            return redirect(url_for("learning.dashboard"))
+    return render_template("accounts/confirm_email.html", form=form), 200 if not form.errors else 422
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
@@ -71,7 +107,8 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user)
+            _sign_in(user, remember=form.remember.data)
+            db.session.commit()
             return redirect(safe_next(request.args.get("next"), url_for("learning.dashboard")))
         # The same words whether the email is unknown or the password wrong: no account enumeration.
         flash(_("The email or password is not right."), "error")
@@ -86,9 +123,28 @@ def logout():
     """Sign out (a POST with a CSRF token, so another site cannot sign you out)."""
     form = forms.EmptyForm()
     if form.validate_on_submit():
-        logout_user()
+        # The server forgets this session, so the cookie (or a copy of it, or the remember cookie) is dead.
+        if current_user.is_authenticated:
+            services.end_session(current_user.session_key)
+            db.session.commit()
+        session.clear()
+        logout_user()  # after clear(): it marks the remember cookie for deletion in the session
         flash(_("You are signed out."), "info")
     return redirect(url_for("catalog.index"))
+
+
+@blueprint.post("/profile/sessions/end")
+@login_required
+def sign_out_everywhere():
+    """End every session of this account on every device, this one included."""
+    if forms.EmptyForm().validate_on_submit():
+        services.end_all_sessions(current_user)
+        db.session.commit()
+        session.clear()
+        logout_user()
+        flash(_("You are signed out on every device."), "info")
+        return redirect(url_for("accounts.login"))
+    return redirect(url_for("accounts.profile"))
 
 
 @blueprint.route("/password/forgot", methods=["GET", "POST"])
@@ -98,10 +154,8 @@ def forgot_password():
     """Ask for a reset link; the answer is the same whether or not the account exists."""
     form = forms.ForgotPasswordForm()
     if form.validate_on_submit():
-        user = services.find_user_by_email(form.email.data)
-        if user is not None:
-            token = services.make_reset_token(user, current_app.config["SECRET_KEY"])
-            mail.send_password_reset(user, url_for("accounts.reset_password", token=token, _external=True))
+        # Even the lookup runs in the background: this request does the same work for every address.
+        run_in_background(mail.deliver_password_reset, form.email.data)
         flash(_("If an account uses this email, a message with a reset link is on its way."), "info")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot_password.html", form=form), 200 if not form.errors else 422
@@ -110,7 +164,7 @@ def forgot_password():
 @blueprint.route("/password/reset/<token>", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def reset_password(token):
-    """Choose a new password from a mailed link; every other session is signed out."""
+    """Choose a new password from a mailed link; every session ends and every API token is revoked."""
     try:
         user = services.user_for_reset_token(token, current_app.config["SECRET_KEY"])
     except services.AccountError as error:
@@ -119,12 +173,13 @@ def reset_password(token):
     form = forms.ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.set_password(user, form.password.data)
+            services.reset_password(user, form.password.data)
         except services.AccountError as error:
+            db.session.rollback()
             _show_errors(form, error)
         else:
+            _sign_in(user)
             db.session.commit()
-            login_user(user)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("learning.dashboard"))
     return render_template("accounts/reset_password.html", form=form), 200 if not form.errors else 422
@@ -148,15 +203,40 @@ def profile():
     return _render_profile(form, new_token=None), 200 if not form.errors else 422
 
 
-def _render_profile(form, new_token):
+def _render_profile(form, new_token, password_form=None):
     return render_template(
         "accounts/profile.html",
         form=form,
+        password_form=password_form or forms.ChangePasswordForm(formdata=None),
         token_form=forms.TokenForm(formdata=None),
         action_form=forms.EmptyForm(),
         tokens=sorted(current_user.tokens, key=lambda t: t.created_at, reverse=True),
         new_token=new_token,
     )
+
+
+@blueprint.post("/profile/password")
+@login_required
+@limiter.limit(_login_limit)
+def change_password():
+    """Change the password: every other session ends and every API token is revoked."""
+    password_form = forms.ChangePasswordForm()
+    if password_form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user, password_form.current_password.data, password_form.password.data
+            )
+        except services.AccountError as error:
+            db.session.rollback()
+            _show_errors(password_form, error)
+        else:
+            user = current_user._get_current_object()
+            _sign_in(user)  # this browser gets a new session; every other one has ended
+            db.session.commit()
+            flash(_("Your password has been changed. Every other session is signed out."), "success")
+            return redirect(url_for("accounts.profile"))
+    profile_form = forms.ProfileForm(obj=current_user, formdata=None)
+    return _render_profile(profile_form, None, password_form), 422
 
 
 @blueprint.post("/profile/tokens")

@@ -31,7 +31,7 @@ from markdown.extensions import Extension
 
 from learn_habitat.activities.base import ActivityType, LessonSource
 from learn_habitat.content.errors import Problem
-from learn_habitat.content.render import sanitise_html
+from learn_habitat.content.render import markup_problems, sanitise_html
 
 QUESTION_TYPES = ("single", "multiple", "true-false", "numeric", "text")
 CHOICE_TYPES = frozenset({"single", "multiple"})
@@ -43,6 +43,11 @@ NUMBER_ANSWER = re.compile(
     r"^(?P<value>[-+]?\d+(?:\.\d+)?)\s*(?:(?:±|\+-|\+/-)\s*(?P<tolerance>\d+(?:\.\d+)?))?$"
 )
 DEFAULT_PASS_MARK = 80
+# When a learner sees the right answers and the option feedback that gives them away (front matter
+# ``reveal_answers``). The safe default keeps the remaining attempts worth something: while attempts remain,
+# a result says which questions were wrong and shows the hints, nothing more.
+REVEAL_AFTER_PASS_OR_LAST_ATTEMPT = "after-pass-or-last-attempt"
+REVEAL_RULES = (REVEAL_AFTER_PASS_OR_LAST_ATTEMPT, "always", "never")
 
 
 @dataclass(frozen=True)
@@ -95,10 +100,21 @@ class Quiz:
     pass_mark: int = DEFAULT_PASS_MARK  # percent
     max_attempts: int | None = None
     shuffle: bool = False
+    reveal_answers: str = REVEAL_AFTER_PASS_OR_LAST_ATTEMPT
 
     def question(self, question_id: str) -> Question | None:
         """The question with ``question_id``."""
         return next((q for q in self.questions if q.id == question_id), None)
+
+    def answers_revealed(self, passed: bool, attempts_used: int) -> bool:
+        """Whether right answers and option feedback may be shown, given the learner's best outcome so far
+        (``passed``) and how many attempts they have used."""
+        if self.reveal_answers == "always":
+            return True
+        if self.reveal_answers == "never":
+            return False
+        out_of_attempts = self.max_attempts is not None and attempts_used >= self.max_attempts
+        return passed or out_of_attempts
 
 
 @dataclass(frozen=True)
@@ -112,6 +128,24 @@ class QuestionResult:
 
 
 @dataclass(frozen=True)
+class QuestionReview:
+    """What a learner is shown about one answered question.
+
+    Once answers are revealed: everything, with the right answer. While they are hidden: whether the answer was
+    right, and for a wrong answer the hint, but neither the right answer nor any feedback, since option
+    feedback and the general "wrong" feedback (``->``) usually name the right answer. A right answer keeps
+    its feedback: it tells the learner nothing they did not choose.
+    """
+
+    question: Question
+    answer: object
+    correct: bool
+    feedback_html: tuple[str, ...]
+    hint_html: str
+    right_answers: tuple[str, ...] | None  # see right_answers(); None while answers are hidden
+
+
+@dataclass(frozen=True)
 class Grade:
     """The outcome of one attempt."""
 
@@ -122,6 +156,31 @@ class Grade:
     @property
     def percent(self) -> int:
         return round(self.score * 100)
+
+    def review(self, answers_revealed: bool) -> tuple[QuestionReview, ...]:
+        """The results as a learner may see them (see :class:`QuestionReview`)."""
+        return tuple(
+            QuestionReview(
+                question=result.question,
+                answer=result.answer,
+                correct=result.correct,
+                feedback_html=result.feedback_html if answers_revealed or result.correct else (),
+                hint_html="" if result.correct else result.question.hint_html,
+                right_answers=right_answers(result.question) if answers_revealed else None,
+            )
+            for result in self.results
+        )
+
+
+def right_answers(question: Question) -> tuple[str, ...]:
+    """What counts as right: the keys of the right options, ``true`` or ``false``, the number (its tolerance is
+    ``question.tolerance``), or the accepted texts."""
+    if question.kind in CHOICE_TYPES:
+        return tuple(option.key for option in question.options if option.correct)
+    if question.kind == "numeric":
+        number = question.number
+        return (str(int(number)) if number.is_integer() else repr(number),)
+    return question.accepted
 
 
 def grade(quiz: Quiz, answers: Mapping) -> Grade:
@@ -163,8 +222,10 @@ def parse_number(value) -> float | None:
 
 
 def normalise_text(value) -> str:
-    """Text compared without regard to case, width, accents' encoding or extra spaces."""
-    return " ".join(unicodedata.normalize("NFKC", str(value or "")).casefold().split())
+    """Text compared without regard to case, width, accents, Arabic vowel marks or extra spaces."""
+    from learn_habitat.content.answers import normalise_answer
+
+    return normalise_answer(value)
 
 
 # Parsing ------------------------------------------------------------------------------------------
@@ -249,7 +310,7 @@ class QuizExtension(Extension):
 class QuizActivity(ActivityType):
     """Questions graded on the server; complete when passed."""
 
-    front_matter_keys = frozenset({"pass_mark", "max_attempts", "shuffle"})
+    front_matter_keys = frozenset({"pass_mark", "max_attempts", "shuffle", "reveal_answers"})
 
     def __init__(self):
         self._fragment_md = markdown.Markdown(extensions=["attr_list", "sane_lists"], output_format="html")
@@ -281,6 +342,12 @@ class QuizActivity(ActivityType):
         shuffle = front.get("shuffle", False)
         if not isinstance(shuffle, bool):
             report(_key_line(front, "shuffle"), "shuffle must be true or false")
+        reveal_answers = front.get("reveal_answers", REVEAL_AFTER_PASS_OR_LAST_ATTEMPT)
+        if reveal_answers not in REVEAL_RULES:
+            report(
+                _key_line(front, "reveal_answers"),
+                f"reveal_answers must be one of {', '.join(REVEAL_RULES)}",
+            )
 
         drafts = rendered.data.get("questions", [])
         if not drafts:
@@ -295,7 +362,7 @@ class QuizActivity(ActivityType):
                 questions.append(found)
         if problems:
             return None, problems
-        return Quiz(tuple(questions), pass_mark, max_attempts, shuffle), []
+        return Quiz(tuple(questions), pass_mark, max_attempts, shuffle, reveal_answers), []
 
     def _question(self, draft: _Draft, start: int, source: LessonSource, report) -> Question | None:
         def line_of(text: str) -> int:
@@ -319,8 +386,10 @@ class QuizActivity(ActivityType):
                 report(line_of("- ["), f"a {draft.kind} question takes '= ' answers, not options")
             if not self._check_answers(draft, start, line_of, report):
                 return None
+        # Prompts, options, hints and feedback are Markdown too: what a lesson body may not hold, they may not.
+        found: list = []
         options = tuple(
-            Option(chr(ord("a") + i), self._inline(text), correct, self._inline(feedback))
+            Option(chr(ord("a") + i), self._inline(text, found), correct, self._inline(feedback, found))
             for i, (correct, text, feedback) in enumerate(draft.options)
         )
         number, tolerance = None, 0.0
@@ -331,18 +400,23 @@ class QuizActivity(ActivityType):
             accepted = ()
         elif draft.kind == "true-false":
             accepted = (draft.answers[0].lower(),)
-        return Question(
+        question = Question(
             id=f"q{draft.index + 1}",
             kind=draft.kind,
-            prompt_html=self._block(prompt),
+            prompt_html=self._block(prompt, found),
             options=options,
             accepted=accepted,
             number=number,
             tolerance=tolerance,
-            hint_html=self._inline(draft.hint),
-            correct_feedback_html=self._inline(draft.right),
-            incorrect_feedback_html=self._inline(draft.wrong),
+            hint_html=self._inline(draft.hint, found),
+            correct_feedback_html=self._inline(draft.right, found),
+            incorrect_feedback_html=self._inline(draft.wrong, found),
         )
+        for needles, message in found:
+            candidates = (needles,) if isinstance(needles, str) else needles
+            lines = (source.find_line(needle, start) for needle in candidates)
+            report(next((line for line in lines if line), start), message)
+        return question
 
     @staticmethod
     def _check_options(draft, start, line_of, report):
@@ -387,15 +461,20 @@ class QuizActivity(ActivityType):
                 seen.add(normalise_text(answer))
         return True
 
-    def _block(self, text: str) -> str:
+    def _block(self, text: str, problems: list) -> str:
+        """Sanitised HTML of ``text``; what the author may not write there is added to ``problems``."""
         self._fragment_md.reset()
-        return sanitise_html(self._fragment_md.convert(text))
+        html = self._fragment_md.convert(text)
+        problems.extend(markup_problems(html))
+        return sanitise_html(html)
 
-    def _inline(self, text: str) -> str:
-        html = self._block(text)
-        # One paragraph of inline text: drop the wrapping <p> so it fits in labels.
-        if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
-            html = html[3:-4]
+    def _inline(self, text: str, problems: list) -> str:
+        html = self._block(text, problems)
+        # One paragraph of inline text: drop the wrapping <p> so it fits in labels. Only when nothing inside
+        # opens or closes a paragraph: '<p>a</p><p title=x>b</p>' must not become 'a</p><p title=x>b'.
+        inner = html[3:-4]
+        if html.startswith("<p>") and html.endswith("</p>") and "<p" not in inner and "</p" not in inner:
+            html = inner
         return html
 
 
@@ -409,4 +488,4 @@ def _key_line(mapping, key) -> int:
     return key_line(mapping, key, 2)
 
 
-__all__ = ["Grade", "Option", "Question", "Quiz", "QuizActivity", "grade"]
+__all__ = ["Grade", "Option", "Question", "QuestionReview", "Quiz", "QuizActivity", "grade", "right_answers"]

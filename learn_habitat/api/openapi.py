@@ -7,7 +7,8 @@ from pydantic.json_schema import models_json_schema
 from learn_habitat.api import schemas as s
 
 ERROR_STATUSES = {
-    400: "The request body is not valid JSON or not an object.",
+    400: "The request body is not valid UTF-8 JSON, not an object, nested more than 32 levels, or holds a value "
+    "no database stores (text with NUL or an unpaired surrogate, an integer beyond 64 bits).",
     401: "Authentication is missing or not valid.",
     403: "You may not do this.",
     404: "No such resource.",
@@ -16,6 +17,9 @@ ERROR_STATUSES = {
     422: "The request is well-formed but its values are not valid.",
     429: "Too many requests; try again later.",
 }
+# Operations with these methods answer 415 to a body (or a Content-Type) that is not application/json.
+BODY_METHODS = frozenset({"post", "put", "patch", "delete"})
+UNSUPPORTED_MEDIA_TYPE = "The request body is not application/json (a charset parameter may only be UTF-8)."
 
 # (method, path, operation id, summary, needs a token, request model, {status: response model})
 OPERATIONS = [
@@ -23,10 +27,10 @@ OPERATIONS = [
         "post",
         "/api/v1/users",
         "registerUser",
-        "Register an account",
+        "Sign up: a confirmation link is mailed (or, for a known address, a note to its owner)",
         False,
         s.RegisterRequest,
-        {201: s.UserOut},
+        {202: s.RegistrationOut},
     ),
     (
         "post",
@@ -125,8 +129,8 @@ PATH_PARAMETERS = {
 }
 
 
-def build_openapi(server_url: str = "/") -> dict:
-    """The whole OpenAPI 3.1 document."""
+def build_openapi(server_url: str) -> dict:
+    """The whole OpenAPI 3.1 document; ``server_url`` is the configured PUBLIC_URL, never the request's Host."""
     models = {s.ErrorBody}
     for *_, request_model, responses in OPERATIONS:
         if request_model is not None:
@@ -141,7 +145,9 @@ def build_openapi(server_url: str = "/") -> dict:
         operation = {
             "operationId": operation_id,
             "summary": summary,
-            "responses": _responses(responses, needs_token or operation_id in ANSWERS_401_WITHOUT_TOKEN),
+            "responses": _responses(
+                responses, needs_token or operation_id in ANSWERS_401_WITHOUT_TOKEN, method in BODY_METHODS
+            ),
         }
         parameters = [
             {"name": name, "in": "path", "required": True, "schema": schema}
@@ -175,7 +181,9 @@ def build_openapi(server_url: str = "/") -> dict:
             "title": "learn-habitat API",
             "version": "1.0.0",
             "description": "Courses, enrolment, progress, quizzes and reports. Authenticate with a personal "
-            'access token: \'Authorization: Bearer <token>\'. Every error is JSON: {"error": {"code", "message"}}.',
+            "access token: 'Authorization: Bearer <token>'. Request bodies are JSON only ('Content-Type: "
+            "application/json'; anything else is a 415); enrol and view need no body. Every error is JSON: "
+            '{"error": {"code", "message"}} with a stable code.',
         },
         "servers": [{"url": server_url}],
         "paths": paths,
@@ -186,7 +194,7 @@ def build_openapi(server_url: str = "/") -> dict:
     }
 
 
-def _responses(responses: dict, needs_token: bool) -> dict:
+def _responses(responses: dict, needs_token: bool, takes_body: bool) -> dict:
     result = {}
     for status, model in responses.items():
         if model is None:
@@ -208,4 +216,6 @@ def _responses(responses: dict, needs_token: bool) -> dict:
         if status == 401 and not needs_token:
             continue
         result[str(status)] = {"description": description, **error}
+    if takes_body:
+        result["415"] = {"description": UNSUPPORTED_MEDIA_TYPE, **error}
     return result

@@ -6,14 +6,18 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, stream_
 from pydantic import BaseModel, ValidationError
 
 from learn_habitat.accounts import services as accounts
+from learn_habitat.accounts.background import run_in_background
+from learn_habitat.accounts.mail import deliver_registration as send_registration_mail
 from learn_habitat.admin import services as reports
-from learn_habitat.api import schemas
+from learn_habitat.api import json_body, schemas
 from learn_habitat.api.openapi import build_openapi
 from learn_habitat.catalog import services as catalog
 from learn_habitat.content import SUPPORTED_LANGUAGES, Course
 from learn_habitat.course_library import current_library
 from learn_habitat.extensions import db, limiter
 from learn_habitat.learning import services as learning
+from learn_habitat.learning.rate_limits import enrolment_key_limits
+from learn_habitat.urls import public_root
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -46,6 +50,12 @@ def _api_error(error: ApiError):
     return error_response(error.status, error.code, error.message, error.fields)
 
 
+@blueprint.errorhandler(json_body.BodyError)
+def _body_error(error: json_body.BodyError):
+    db.session.rollback()
+    return error_response(error.status, error.code, error.message, error.fields)
+
+
 @blueprint.errorhandler(learning.LearningError)
 def _learning_error(error: learning.LearningError):
     db.session.rollback()
@@ -65,11 +75,47 @@ def _json(model: BaseModel, status: int = 200):
     return response
 
 
+# Methods whose requests may carry a body; on these, a body (or a Content-Type) must be JSON.
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_NO_BODY = object()
+
+
+def _sends_json() -> bool:
+    return json_body.is_json_media_type(request.mimetype, request.mimetype_params)
+
+
+@blueprint.before_request
+def _read_json_body():
+    """Refuse a body that is not JSON (415), malformed, too deep or not storable (400) before any view or
+    rate-limit key reads it. A POST without a body and without a Content-Type passes: enrol and view need none.
+    """
+    g.api_body = _NO_BODY
+    if request.method not in BODY_METHODS:
+        return
+    raw = request.get_data(cache=True)
+    if not request.headers.get("Content-Type") and not raw:
+        return
+    if not _sends_json():
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            "Send the request body as JSON with 'Content-Type: application/json'.",
+        )
+    if raw:
+        g.api_body = json_body.parse(raw)
+
+
 def _body(model: type[BaseModel], optional: bool = False):
-    """The request's JSON body validated against ``model``: 400 if it is not a JSON object, 422 if invalid."""
-    data = request.get_json(silent=True, force=True) if request.get_data(cache=True) else None
-    if data is None and optional:
-        data = {}
+    """The request's JSON body validated against ``model``: 415 if none was sent as JSON (unless
+    ``optional``), 400 if it is not a JSON object, 422 if its values are not valid."""
+    data = g.get("api_body", _NO_BODY)
+    if data is _NO_BODY:
+        if optional:
+            data = {}
+        elif not _sends_json():
+            raise ApiError(
+                415, "unsupported_media_type", "Send a JSON object with 'Content-Type: application/json'."
+            )
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
     try:
@@ -115,8 +161,8 @@ def _language(course: Course | None = None) -> str:
 
 def _account_key() -> str:
     data = request.get_json(silent=True, force=True) if request.get_data(cache=True) else None
-    email = data.get("email") if isinstance(data, dict) and isinstance(data.get("email"), str) else ""
-    return "api-account:" + email.strip().lower()[:254]
+    email = data.get("email") if isinstance(data, dict) else None
+    return "api-account:" + accounts.email_limit_key(email)
 
 
 # Accounts and tokens -------------------------------------------------------------------------------
@@ -124,15 +170,14 @@ def _account_key() -> str:
 
 @blueprint.post("/users")
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+@limiter.limit(lambda: current_app.config["ACCOUNT_RATE_LIMIT"], key_func=_account_key)
 def register_user():
-    """Register an account."""
+    """Sign up: 202 whether or not the address has an account (no enumeration); the mail goes out later."""
     body = _body(schemas.RegisterRequest)
-    user = accounts.register_user(body.email, body.name, body.password, body.language)
-    db.session.commit()
-    return _json(
-        schemas.UserOut(id=user.id, email=user.email, name=user.name, language=user.language, role=user.role),
-        201,
-    )
+    registration = accounts.prepare_registration(body.email, body.name, body.password, body.language)
+    run_in_background(send_registration_mail, registration)
+    message = "Check your mail: open the link sent to this address to finish signing up."
+    return _json(schemas.RegistrationOut(email=registration.email, message=message), 202)
 
 
 @blueprint.post("/tokens")
@@ -239,7 +284,16 @@ def my_enrolments():
     return _json(schemas.EnrolmentList(enrolments=items))
 
 
+def _token_user_id() -> int | None:
+    """The id of the bearer token's user, or ``None`` (the view then answers 401 before comparing a key)."""
+    try:
+        return _user().id
+    except ApiError:
+        return None
+
+
 @blueprint.post("/courses/<course_id>/enrolment")
+@enrolment_key_limits(_token_user_id)
 def enrol(course_id):
     """Enrol in a course (201), or confirm an existing enrolment (200)."""
     user = _user()
@@ -335,11 +389,21 @@ def submit_attempt(course_id, lesson_id):
             passed=outcome.grade.passed,
             attempts_left=outcome.attempts_left,
             course_completed=completed,
+            answers_revealed=outcome.answers_revealed,
             results=[
                 schemas.QuestionResultOut(
-                    question_id=r.question.id, correct=r.correct, feedback=list(r.feedback_html)
+                    question_id=r.question.id,
+                    correct=r.correct,
+                    feedback=list(r.feedback_html),
+                    hint=r.hint_html or None,
+                    right_answers=list(r.right_answers) if r.right_answers is not None else None,
+                    tolerance=(
+                        r.question.tolerance
+                        if r.right_answers is not None and r.question.kind == "numeric"
+                        else None
+                    ),
                 )
-                for r in outcome.grade.results
+                for r in outcome.review
             ],
         ),
         200 if replay else 201,
@@ -396,4 +460,4 @@ def report_csv(course_id):
 @blueprint.get("/openapi.json")
 def openapi():
     """This API's OpenAPI 3.1 description."""
-    return jsonify(build_openapi(request.host_url))
+    return jsonify(build_openapi(public_root()))

@@ -33,12 +33,11 @@ class RegisterRequest(Strict):
     language: LanguageCode = "en"
 
 
-class UserOut(BaseModel):
-    id: int
+class RegistrationOut(BaseModel):
+    """The same answer whether or not the address has an account: the mailed message says which."""
+
     email: str
-    name: str
-    language: str
-    role: str
+    message: str
 
 
 class TokenRequest(Strict):
@@ -125,7 +124,17 @@ class AttemptRequest(Strict):
 class QuestionResultOut(BaseModel):
     question_id: str
     correct: bool
-    feedback: list[str]
+    feedback: list[str] = Field(
+        description="Feedback HTML. While answers are hidden, only for a right answer (feedback on a wrong one "
+        "usually names the right answer)."
+    )
+    hint: str | None = Field(default=None, description="The hint (HTML), for an answer that was not right.")
+    right_answers: list[str] | None = Field(
+        default=None,
+        description="What counts as right: option keys, 'true'/'false', the number (within 'tolerance') or the "
+        "accepted texts. Null while answers are hidden.",
+    )
+    tolerance: float | None = Field(default=None, description="For a numeric question once answers are shown.")
 
 
 class AttemptOut(BaseModel):
@@ -135,6 +144,10 @@ class AttemptOut(BaseModel):
     passed: bool
     attempts_left: int | None
     course_completed: bool
+    answers_revealed: bool = Field(
+        description="Whether the quiz's reveal_answers rule shows the right answers now (by default: after a "
+        "pass or the last attempt)."
+    )
     results: list[QuestionResultOut]
 
 

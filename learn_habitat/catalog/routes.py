@@ -1,6 +1,8 @@
 """Catalogue, course outline, lessons and course media."""
 
-from flask import Blueprint, abort, current_app, render_template, send_from_directory
+from flask import Blueprint, abort, current_app, render_template, request
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.wsgi import wrap_file
 
 from learn_habitat.accounts.auth import signed_in_user
 from learn_habitat.catalog import services
@@ -42,9 +44,21 @@ def course(course_id):
 def media(course_id, filename):
     """A file from the course's media folder, never able to run script in our origin."""
     try:
-        found = services.find_course(current_library(), course_id)
+        media_file = services.open_media(current_library(), course_id, filename)
     except services.NotFound:
         abort(404)
-    response = send_from_directory(found.media_dir, filename, max_age=current_app.config["MEDIA_MAX_AGE"])
+    # Built from the open file, never from a path: the name is not looked up a second time after the check.
+    response = current_app.response_class(
+        wrap_file(request.environ, media_file.handle), mimetype=media_file.mimetype, direct_passthrough=True
+    )
+    response.content_length = media_file.size
+    response.last_modified = media_file.modified
+    response.set_etag(media_file.etag)
+    response.cache_control.public = True
+    response.cache_control.max_age = current_app.config["MEDIA_MAX_AGE"]
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-    return response
+    try:
+        return response.make_conditional(request, accept_ranges=True, complete_length=media_file.size)
+    except RequestedRangeNotSatisfiable:
+        media_file.handle.close()
+        raise

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from learn_habitat.content import Course, CourseLibrary, Lesson
+from learn_habitat.content.course_files import UnsafeCourseFile, open_course_file
+from learn_habitat.content.loader import MEDIA_FOLDER
+from learn_habitat.content.media import media_type
 
 
 class NotFound(LookupError):
@@ -36,6 +42,41 @@ def find_course(library: CourseLibrary, course_id: str) -> Course:
     if course is None:
         raise NotFound(course_id)
     return course
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """An open media file of a course and what its response needs; the caller closes ``handle``."""
+
+    handle: BinaryIO
+    mimetype: str
+    size: int
+    modified: float
+    etag: str
+
+
+def open_media(library: CourseLibrary, course_id: str, name: str) -> MediaFile:
+    """A media file the loader checked for ``course_id``, opened without following any link; else NotFound.
+
+    Only names in ``course.media_files`` are served, exactly as written: no ``..``, no other spelling or case,
+    nothing added to the folder after the course was checked and loaded.
+    """
+    course = find_course(library, course_id)
+    mimetype = media_type(name)
+    if name not in course.media_files or mimetype is None:
+        raise NotFound(name)
+    try:
+        descriptor, status = open_course_file(course.path, f"{MEDIA_FOLDER}/{name}")
+    except (UnsafeCourseFile, OSError):
+        raise NotFound(name) from None
+    version = f"{course.id}/{name}/{status.st_size}/{status.st_mtime_ns}/{status.st_ino}"
+    return MediaFile(
+        handle=os.fdopen(descriptor, "rb"),
+        mimetype=mimetype,
+        size=status.st_size,
+        modified=status.st_mtime,
+        etag=hashlib.sha256(version.encode("utf-8")).hexdigest()[:32],
+    )
 
 
 def lesson_view(library: CourseLibrary, course_id: str, lesson_id: str, language: str) -> LessonView:

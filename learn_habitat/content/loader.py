@@ -8,13 +8,30 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import re
 import reprlib
 from pathlib import Path
 
 from learn_habitat import activities as activity_plugins
 from learn_habitat.activities.base import LessonSource
+from learn_habitat.content.course_files import (
+    UnsafeCourseFile,
+    check_course_folder,
+    read_course_file,
+    regular_files,
+    unsafe_entries,
+)
 from learn_habitat.content.errors import WARNING, CourseError, Problem, sort_problems
+from learn_habitat.content.figures import FigureSet, svg_has_text, variant_name
+from learn_habitat.content.language_checks import accepted_answer_problems, punctuation_problems
+from learn_habitat.content.media import media_file_problems
+from learn_habitat.content.metadata import (
+    COURSE_METADATA_KEYS,
+    LESSON_METADATA_KEYS,
+    parse_course_metadata,
+    parse_lesson_metadata,
+)
 from learn_habitat.content.model import (
     SUPPORTED_LANGUAGES,
     Course,
@@ -23,7 +40,8 @@ from learn_habitat.content.model import (
     Module,
     frozen_mapping,
 )
-from learn_habitat.content.render import LessonRenderer, complexity_problem
+from learn_habitat.content.render import LessonRenderer, MarkdownTooDeep, complexity_problem
+from learn_habitat.content.termbase import TERMBASE_FILE, lesson_term_problems, read_termbase
 from learn_habitat.content.translations import TRANSLATION_KEY, fingerprint
 from learn_habitat.content.yamlsource import (
     YamlSyntaxError,
@@ -37,6 +55,7 @@ from learn_habitat.content.yamlsource import (
 COURSE_FILE = "course.yaml"
 MEDIA_FOLDER = "media"
 IDENTIFIER = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}\Z")
 
 COURSE_KEYS = frozenset(
     {
@@ -50,6 +69,7 @@ COURSE_KEYS = frozenset(
         "modules",
         "completion",
     }
+    | COURSE_METADATA_KEYS
 )
 REQUIRED_COURSE_KEYS = ("id", "version", "source_language", "title", "modules")
 MODULE_KEYS = frozenset({"id", "title", "lessons"})
@@ -58,7 +78,7 @@ COMPLETION_RULES = frozenset({"all-lessons", "quiz-average"})
 ENROLMENT_MODES = ("open", "key", "closed")
 # Lesson ids that would clash with the site's own addresses under /courses/<course>/.
 RESERVED_LESSON_IDS = frozenset({"media", "continue", "certificate", "enrol", "unenrol", "index", "assets"})
-LESSON_KEYS = frozenset({"title", "type", "minutes"})
+LESSON_KEYS = frozenset({"title", "type", "minutes"}) | LESSON_METADATA_KEYS
 # Far above what a course needs, and what keeps the loader quick on any input (tests/fuzz/): a file is read
 # only up to this size, and YAML (pure-Python PyYAML parses about 5,000 lines a second) only up to this length.
 MAX_FILE_BYTES = 1_000_000
@@ -104,7 +124,8 @@ def load_library(
     root = Path(root)
     if not root.is_dir():
         return CourseLibrary(frozen_mapping(), (Problem(str(root), 1, "no such folder of courses"),))
-    courses, problems = {}, []
+    courses, problems = {}, list(read_termbase(root / TERMBASE_FILE)[1])
+    # is_dir() follows links on purpose: a link to a folder is read as a course, and refused with a problem.
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
         course, found = read_course(folder, lesson_href, media_href)
         problems.extend(found)
@@ -116,8 +137,8 @@ def load_library(
 def check_courses(path: str | Path) -> list[Problem]:
     """Every problem in the course folder ``path``, or in every course under it."""
     path = Path(path)
-    if (path / COURSE_FILE).is_file():
-        return sort_problems(read_course(path)[1])
+    if os.path.lexists(path / COURSE_FILE):  # lexists: a course.yaml that is a link is reported, not skipped
+        return sort_problems(read_course(path)[1] + read_termbase(path.parent / TERMBASE_FILE)[1])
     return list(load_library(path).problems)
 
 
@@ -148,6 +169,16 @@ class _CourseReader:
         # (language, lesson id) -> (source, rendered): kept while loading for the cross-lesson checks.
         self._references: dict = {}
         self._front_matters: dict = {}
+        # Relative names already reported as links or special files, so reading them adds no second problem.
+        self._unsafe: set[str] = set()
+        self._media_found: set[str] = set()  # every name under media/, usable or not
+        self.media_files: list[str] = []  # names under media/ that may be served and bundled
+        self._media_with_text: set[str] = set()  # SVGs that show text: translated as variants (figures.py)
+        self.figures = FigureSet()
+        self._lesson_texts: dict[str, str] = {}  # path -> the lesson file's text, for the termbase
+        # The shared glossary beside the course folders (courses/termbase.yaml); its problems are reported once,
+        # by load_library and check_courses, not by every course.
+        self.termbase = read_termbase(folder.parent / TERMBASE_FILE)[0]
 
     def problem(self, path, line: int, message: str):
         self.problems.append(Problem(str(path), line, message))
@@ -155,7 +186,13 @@ class _CourseReader:
     # course.yaml ------------------------------------------------------------------------------
 
     def read(self) -> Course | None:
-        if not self.course_file.is_file():
+        try:
+            check_course_folder(self.folder)
+        except UnsafeCourseFile as exc:
+            self.problem(self.folder, 1, f"the course folder {exc}")
+            return None
+        self._check_files()
+        if not os.path.lexists(self.course_file):
             self.problem(self.folder, 1, f"a course folder needs a {COURSE_FILE}")
             return None
         meta = self._read_yaml_file(self.course_file)
@@ -182,6 +219,8 @@ class _CourseReader:
         source_language = self._language_key(meta, "source_language")
         titles = self._texts(meta, "title", source_language, required=True)
         summaries = self._texts(meta, "summary", source_language, required=False)
+        metadata, metadata_problems = parse_course_metadata(meta, str(self.course_file), source_language)
+        self.problems += metadata_problems
         modules = self._modules(meta, source_language)
         completion = self._completion(meta)
         enrolment = self._enrolment(meta)
@@ -190,6 +229,9 @@ class _CourseReader:
             return None
 
         self.source_language = source_language
+        self.figures = FigureSet(
+            frozenset(self.media_files), frozenset(self._media_with_text), source_language
+        )
         listed = {lesson_id: line for module, lines in modules for lesson_id, line in lines.items()}
         lessons = {}
         for language in languages:
@@ -225,19 +267,51 @@ class _CourseReader:
             ),
             path=str(self.folder),
             media_dir=str(self.folder / MEDIA_FOLDER),
+            media_files=frozenset(self.media_files),
+            metadata=metadata,
         )
 
+    def _check_files(self) -> None:
+        """Report every link and special file in the course; list the media that may be served."""
+        for entry in unsafe_entries(self.folder):
+            self._unsafe.add(entry.relative)
+            self.problem(self.folder / entry.relative, 1, entry.message)
+        prefix = MEDIA_FOLDER + "/"
+        for relative in regular_files(self.folder, MEDIA_FOLDER):
+            self._media_found.add(relative[len(prefix) :])
+            if relative in self._unsafe:
+                continue
+            try:
+                problems = media_file_problems(self.folder, relative)
+            except UnsafeCourseFile as exc:
+                problems = [(1, str(exc))]
+            except OSError as exc:
+                problems = [(1, f"cannot be read: {exc.strerror or exc}")]
+            for line, message in problems:
+                self.problem(self.folder / relative, line, message)
+            if not problems:
+                self.media_files.append(relative[len(prefix) :])
+                if relative.lower().endswith(".svg") and svg_has_text(
+                    read_course_file(self.folder, relative)
+                ):
+                    self._media_with_text.add(relative[len(prefix) :])
+        self._media_found.update(name[len(prefix) :] for name in self._unsafe if name.startswith(prefix))
+
     def _read_text(self, path: Path) -> str | None:
-        """The file's text, or ``None`` after recording why it cannot be used."""
+        """The file's text, or ``None`` after recording why it cannot be used.
+
+        Read through :mod:`course_files`: never through a link, never from a FIFO or device.
+        """
+        relative = path.relative_to(self.folder).as_posix()
         try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                self.problem(path, 1, f"the file is too large ({size:,} bytes; at most {MAX_FILE_BYTES:,})")
-                return None
-            return path.read_text(encoding="utf-8")
+            data = read_course_file(self.folder, relative, MAX_FILE_BYTES)
+            return data.decode("utf-8")
         except UnicodeDecodeError:
             self.problem(path, 1, "the file is not valid UTF-8")
-        except OSError as exc:  # a folder named like a lesson, a dangling link, no permission
+        except UnsafeCourseFile as exc:
+            if relative not in self._unsafe:  # a link or FIFO was reported by _check_files already
+                self.problem(path, 1, str(exc).removeprefix(relative + " "))
+        except OSError as exc:  # a folder named like a lesson, no permission
             self.problem(path, 1, f"cannot be read: {exc.strerror or exc}")
         return None
 
@@ -275,11 +349,13 @@ class _CourseReader:
 
     def _version(self, meta):
         version = meta["version"]
-        if not isinstance(version, str) or not version.strip():
+        # It is written into pages, scripts, storage keys and the manifest's identifier (an XML name).
+        if not isinstance(version, str) or not VERSION.match(version):
             self.problem(
                 self.course_file,
                 key_line(meta, "version"),
-                'version must be a quoted string such as "1.0.0"',
+                'version must be a quoted string such as "1.0.0": up to 40 letters, digits, dots, '
+                "hyphens and underscores, starting with a letter or digit",
             )
             return None
         return version
@@ -443,7 +519,12 @@ class _CourseReader:
     def _language_folders(self, source_language):
         languages = []
         for entry in sorted(self.folder.iterdir()):
-            if not entry.is_dir() or entry.name == MEDIA_FOLDER or entry.name.startswith("."):
+            if (
+                entry.is_symlink()
+                or not entry.is_dir()
+                or entry.name == MEDIA_FOLDER
+                or entry.name.startswith(".")
+            ):
                 continue
             if entry.name not in SUPPORTED_LANGUAGES:
                 self.problem(
@@ -544,7 +625,9 @@ class _CourseReader:
 
         renderer = renderers.get(activity_name)
         if renderer is None:
-            renderer = LessonRenderer(self.lesson_href, self.media_href, activity.markdown_extensions())
+            renderer = LessonRenderer(
+                self.lesson_href, self.media_href, activity.markdown_extensions(), language, self.figures
+            )
             renderers[activity_name] = renderer
         source = LessonSource(lesson_id, language, str(path), front, body, body_line)
         too_complex = complexity_problem(body)
@@ -554,10 +637,14 @@ class _CourseReader:
         try:
             rendered = renderer.render(body)
             data, problems = activity.build(source, rendered)
-        except RecursionError:
-            # Structures the limits above do not catch (long runs of emphasis, definition lists) can still
-            # recurse too deeply in python-markdown: report it rather than crash the checker or the site.
+        except MarkdownTooDeep as exc:
             renderers.pop(activity_name, None)  # its Markdown object stopped half-way: start afresh
+            self.problem(path, body_line, str(exc))
+            return None
+        except RecursionError:
+            # A last resort: complexity_problem and the renderer's depth guard are meant to stop every
+            # deep structure first, whatever python-markdown version is installed.
+            renderers.pop(activity_name, None)
             self.problem(
                 path,
                 body_line,
@@ -572,7 +659,11 @@ class _CourseReader:
                     "a lesson body must not have a level-1 heading: the title is the page's heading; use '##'",
                 )
         self.problems += problems
+        for offset, message in rendered.markup_problems:
+            self.problem(path, body_line + offset, message)
         extra = {key: value for key, value in front.items() if key not in LESSON_KEYS}
+        lesson_metadata, metadata_problems = parse_lesson_metadata(front, str(path))
+        self.problems += metadata_problems
         lesson = Lesson(
             id=lesson_id,
             language=language,
@@ -585,9 +676,12 @@ class _CourseReader:
             source_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
             activity=data,
             front_matter=frozen_mapping(extra),
+            metadata=lesson_metadata,
         )
         self._references[(language, lesson_id)] = (source, rendered)
         self._front_matters[str(path)] = front
+        self._lesson_texts[str(path)] = text
+        self.problems += punctuation_problems(str(path), text, language)
         return lesson
 
     def _check_translations(self, lessons, source_language):
@@ -608,6 +702,25 @@ class _CourseReader:
                     )
                 elif lesson.type == "quiz":
                     self._check_quiz_translation(lesson, original)
+                    self.problems += (
+                        accepted_answer_problems(
+                            lesson.activity,
+                            original.activity,
+                            self._references[(language, lesson_id)][0],
+                            f"{source_language}/{lesson_id}.md",
+                        )
+                        if lesson.activity and original.activity
+                        else []
+                    )
+                if self.termbase is not None:
+                    self.problems += lesson_term_problems(
+                        self.termbase,
+                        self._lesson_texts[original.source_path],
+                        f"{source_language}/{lesson_id}.md",
+                        self._lesson_texts[lesson.source_path],
+                        lesson.source_path,
+                        language,
+                    )
                 recorded = lesson.front_matter.get(TRANSLATION_KEY)
                 current = fingerprint(original.source_hash)
                 if recorded != current:
@@ -698,8 +811,19 @@ class _CourseReader:
                 if image.problem:
                     self.problem(source.path, line, f"image {image.written_as!r}: {image.problem}")
                     continue
-                if not (self.folder / MEDIA_FOLDER / image.name).is_file():
+                if image.name not in self._media_found:
                     self.problem(source.path, line, f"missing file {MEDIA_FOLDER}/{image.name}")
+                elif language != source_language and self.figures.choose(image.name, language)[1]:
+                    self.problems.append(
+                        Problem(
+                            source.path,
+                            line,
+                            f"the figure {MEDIA_FOLDER}/{image.name} has text but no {language} variant: it is "
+                            f"shown in {source_language} with a notice; add "
+                            f"{MEDIA_FOLDER}/{variant_name(image.name, language)}",
+                            WARNING,
+                        )
+                    )
                 if not image.alt:
                     self.problem(
                         source.path,

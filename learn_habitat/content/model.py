@@ -44,6 +44,7 @@ class Lesson:
     source_hash: str
     activity: object = None
     front_matter: Mapping = field(default_factory=frozen_mapping)
+    metadata: object = None  # metadata.LessonMetadata: objectives, case regions
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,10 @@ class Course:
     path: str
     media_dir: str
     enrolment: str = "open"  # open, key or closed
+    # Names under media_dir that the loader checked (regular files of an allowed type, no links): the only
+    # media the site serves and packages carry.
+    media_files: frozenset[str] = frozenset()
+    metadata: object = None  # metadata.CourseMetadata: audience, outcomes, prerequisites, reviews
 
     @property
     def languages(self) -> tuple[str, ...]:

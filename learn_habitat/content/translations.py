@@ -7,10 +7,13 @@ SHA-256 of the source lesson file: any change to the source makes the translatio
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from learn_habitat.content.course_files import open_course_file, read_course_file
 from learn_habitat.content.model import SUPPORTED_LANGUAGES, Course
+from learn_habitat.content.termbase import TERMBASE_FILE, lesson_term_problems, read_termbase
 
 FINGERPRINT_LENGTH = 12
 TRANSLATION_KEY = "translation_of"
@@ -29,6 +32,8 @@ class LanguageStatus:
     missing: tuple[str, ...] = ()
     outdated: tuple[str, ...] = ()
     up_to_date: tuple[str, ...] = ()
+    # Problems against the termbase (courses/termbase.yaml): Problem objects, errors first.
+    terminology: tuple = ()
 
     @property
     def complete(self) -> bool:
@@ -67,8 +72,36 @@ def translation_status(course: Course, languages=SUPPORTED_LANGUAGES) -> CourseT
                 outdated.append(lesson_id)
             else:
                 current.append(lesson_id)
-        result[language] = LanguageStatus(language, tuple(missing), tuple(outdated), tuple(current))
+        terminology = tuple(terminology_problems(course, language))
+        result[language] = LanguageStatus(language, tuple(missing), tuple(outdated), tuple(current), terminology)
     return CourseTranslationStatus(course.id, course.source_language, result)
+
+
+def terminology_problems(course: Course, language: str) -> list:
+    """The translated lessons of ``language`` checked against the termbase beside the course folder."""
+    termbase = read_termbase(Path(course.path).parent / TERMBASE_FILE)[0]
+    if termbase is None or language == course.source_language:
+        return []
+    source = course.lessons[course.source_language]
+    problems = []
+    for lesson_id, lesson in course.lessons.get(language, {}).items():
+        original = source.get(lesson_id)
+        if original is None:
+            continue
+        problems += lesson_term_problems(
+            termbase,
+            _lesson_text(course, original),
+            f"{course.source_language}/{lesson_id}.md",
+            _lesson_text(course, lesson),
+            lesson.source_path,
+            language,
+        )
+    return sorted(problems, key=lambda problem: (not problem.is_error, problem.path, problem.line))
+
+
+def _lesson_text(course: Course, lesson) -> str:
+    relative = Path(lesson.source_path).relative_to(course.path).as_posix()
+    return read_course_file(course.path, relative).decode("utf-8")
 
 
 def status_as_json(statuses: list[CourseTranslationStatus]) -> dict:
@@ -83,6 +116,15 @@ def status_as_json(statuses: list[CourseTranslationStatus]) -> dict:
                         "missing": list(item.missing),
                         "outdated": list(item.outdated),
                         "up_to_date": list(item.up_to_date),
+                        "terminology": [
+                            {
+                                "path": problem.path,
+                                "line": problem.line,
+                                "severity": problem.severity,
+                                "message": problem.message,
+                            }
+                            for problem in item.terminology
+                        ],
                     }
                     for code, item in status.languages.items()
                 },
@@ -108,14 +150,18 @@ def stamp_translations(course: Course, languages=None, lesson_ids=None) -> list[
             wanted = fingerprint(course.lessons[course.source_language][lesson_id].source_hash)
             if lesson.front_matter.get(TRANSLATION_KEY) == wanted:
                 continue
-            _write_front_matter_value(Path(lesson.source_path), TRANSLATION_KEY, wanted)
+            relative = Path(lesson.source_path).relative_to(course.path).as_posix()
+            _write_front_matter_value(course.path, relative, TRANSLATION_KEY, wanted)
             changed.append(lesson.source_path)
     return changed
 
 
-def _write_front_matter_value(path: Path, key: str, value: str) -> None:
-    """Set ``key: value`` in a lesson's front matter, leaving every other line as it is."""
-    text = path.read_text(encoding="utf-8")
+def _write_front_matter_value(folder: str, relative: str, key: str, value: str) -> None:
+    """Set ``key: value`` in a lesson's front matter, leaving every other line as it is.
+
+    Read and written through :mod:`course_files`: a lesson replaced by a link is refused, never followed.
+    """
+    text = read_course_file(folder, relative).decode("utf-8")
     lines = text.splitlines(keepends=True)
     newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
     closing = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
@@ -125,4 +171,7 @@ def _write_front_matter_value(path: Path, key: str, value: str) -> None:
             break
     else:
         lines.insert(closing, f"{key}: {value}{newline}")
-    path.write_text("".join(lines), encoding="utf-8")
+    descriptor, _status = open_course_file(folder, relative, writable=True)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.truncate(0)
+        handle.write("".join(lines).encode("utf-8"))

@@ -15,6 +15,7 @@ from learn_habitat.course_library import current_library
 from learn_habitat.extensions import db
 from learn_habitat.i18n import current_language
 from learn_habitat.learning import forms, services
+from learn_habitat.learning.rate_limits import enrolment_key_limits
 
 blueprint = Blueprint("learning", __name__)
 
@@ -45,7 +46,12 @@ def lesson(course_id, lesson_id):
     if enrolment is not None:
         services.record_lesson_viewed(user, course, lesson_id, enrolment)
         db.session.commit()
-    quiz_state = _quiz_state(user, course, view.lesson) if view.lesson.type == "quiz" else None
+    retry = request.args.get("retry") == "1"
+    quiz_state = (
+        _quiz_state(user, course, view.lesson, enrolment is not None, retry)
+        if view.lesson.type == "quiz"
+        else None
+    )
     progress = services.course_progress(user, course) if enrolment is not None else None
     return render_template(
         "learning/lesson.html",
@@ -55,13 +61,15 @@ def lesson(course_id, lesson_id):
         quiz=quiz_state,
         progress=progress,
         enrolled=enrolment is not None,
+        contents=services.lesson_contents(view.lesson),
     )
 
 
-def _quiz_state(user, course, lesson):
+def _quiz_state(user, course, lesson, enrolled, retry):
+    """The quiz form, and the learner's standing: after a pass the form shows only when they ask to retry."""
     quiz = lesson.activity
-    enrolled = services.find_enrolment(user, course.id) is not None
-    used = services.attempts_used(user, course.id, lesson.id) if enrolled else 0
+    standing = services.quiz_standing(user, course, lesson.id, quiz) if enrolled else None
+    used = standing.used if standing else 0
     questions = []
     # Shuffle per learner and attempt, so the order is stable across a reload of the same form.
     rng = random.Random(f"{getattr(user, 'id', 0)}:{course.id}:{lesson.id}:{used}")
@@ -70,12 +78,15 @@ def _quiz_state(user, course, lesson):
         if quiz.shuffle:
             rng.shuffle(options)
         questions.append((question, options))
+    can_attempt = enrolled and standing.can_attempt
     return {
         "quiz": quiz,
         "questions": questions,
         "used": used,
         "left": None if quiz.max_attempts is None else max(0, quiz.max_attempts - used),
-        "can_attempt": enrolled and (quiz.max_attempts is None or used < quiz.max_attempts),
+        "can_attempt": can_attempt,
+        "standing": standing,
+        "show_form": can_attempt and (retry or not standing.passed),
         "submission_id": services.new_submission_id(),
         "form": FlaskForm(),
         "enrolled": enrolled,
@@ -147,6 +158,7 @@ def attempt(course_id, lesson_id, number):
 
 @blueprint.post("/courses/<course_id>/enrol")
 @login_required
+@enrolment_key_limits(lambda: current_user.id if current_user.is_authenticated else None)
 def enrol(course_id):
     """Enrol myself (with the key when the course asks for one)."""
     course = _course_or_404(course_id)

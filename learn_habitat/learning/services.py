@@ -6,6 +6,7 @@ the database (INSERT ... ON CONFLICT DO NOTHING), not by a check-then-insert in 
 
 from __future__ import annotations
 
+import html
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from learn_habitat.accounts.models import User
-from learn_habitat.activities.quiz import Grade, Quiz, grade
+from learn_habitat.activities.quiz import Grade, QuestionReview, Quiz, grade
 from learn_habitat.content import Course
 from learn_habitat.database import insert_ignoring_duplicates, utcnow
 from learn_habitat.extensions import db
@@ -162,6 +163,7 @@ class CourseProgress:
     completed_at: datetime | None = None
     certificate_code: str | None = None
     total: int = 0
+    resume_lesson: str | None = None  # where "Continue" goes
 
     @property
     def percent(self) -> int:
@@ -200,6 +202,8 @@ def course_progress(user: User, course: Course) -> CourseProgress:
     last = (
         enrolment.last_lesson_id if enrolment and course.has_lesson(enrolment.last_lesson_id or "") else None
     )
+    # "Continue" goes to the lesson the learner last opened, else to the first one not yet complete.
+    resume = last or next((lid for lid in course.lesson_ids if lid not in done), course.lesson_ids[0])
     return CourseProgress(
         course_id=course.id,
         viewed=viewed,
@@ -210,16 +214,20 @@ def course_progress(user: User, course: Course) -> CourseProgress:
         completed_at=completion.completed_at if completion else None,
         certificate_code=completion.certificate_code if completion else None,
         total=len(course.lesson_ids),
+        resume_lesson=resume,
     )
 
 
 def resume_lesson(progress: CourseProgress, course: Course) -> str:
     """Where "Continue" goes: the lesson the learner last opened, else the first not yet complete."""
-    if progress.last_lesson:
-        return progress.last_lesson
-    return next(
-        (lid for lid in course.lesson_ids if lid not in progress.completed_lessons), course.lesson_ids[0]
-    )
+    return progress.resume_lesson or course.lesson_ids[0]
+
+
+def lesson_contents(lesson, minimum: int = 3) -> tuple[tuple[str, str], ...]:
+    """The (anchor, text) of a lesson's sections for an "On this page" list: its h2 headings, when it has at
+    least ``minimum`` of them (a short lesson needs no contents)."""
+    sections = tuple((h.anchor, html.unescape(h.text)) for h in lesson.headings if h.level == 2)
+    return sections if len(sections) >= minimum else ()
 
 
 def record_lesson_viewed(
@@ -293,11 +301,62 @@ def _mark_complete(user: User, course: Course, lesson_id: str, when: datetime) -
 
 @dataclass(frozen=True)
 class AttemptOutcome:
-    """A recorded attempt, its grade, and how many attempts remain (``None``: no limit)."""
+    """A recorded attempt, its grade, how many attempts remain (``None``: no limit), and whether the quiz's
+    rule lets the learner see the right answers now."""
 
     attempt: QuizAttempt
     grade: Grade
     attempts_left: int | None
+    answers_revealed: bool = False
+
+    @property
+    def review(self) -> tuple[QuestionReview, ...]:
+        """The results as the learner may see them now."""
+        return self.grade.review(self.answers_revealed)
+
+
+@dataclass(frozen=True)
+class QuizStanding:
+    """Where a learner stands on a quiz: the best attempt (highest score, first on a tie), attempts used and
+    left (``None``: no limit), whether an attempt passed, and whether the answers are revealed."""
+
+    best: QuizAttempt | None
+    used: int
+    left: int | None
+    passed: bool
+    answers_revealed: bool
+
+    @property
+    def can_attempt(self) -> bool:
+        return self.left is None or self.left > 0
+
+    @property
+    def best_percent(self) -> int | None:
+        """The best score in percent, rounded as a grade is."""
+        return round(self.best.score * 100) if self.best else None
+
+
+def quiz_standing(user: User, course: Course, lesson_id: str, quiz: Quiz) -> QuizStanding:
+    """The learner's standing on a quiz. The best result is the highest score, so a retry never lowers it (the
+    same rule as ``course_progress``'s best scores; a passed quiz stays complete)."""
+    attempts = list(
+        db.session.scalars(
+            select(QuizAttempt).where(
+                QuizAttempt.user_id == user.id,
+                QuizAttempt.course_id == course.id,
+                QuizAttempt.lesson_id == lesson_id,
+            )
+        )
+    )
+    best = max(attempts, key=lambda a: (a.score, -a.number), default=None)
+    passed = any(a.passed for a in attempts)
+    return QuizStanding(
+        best=best,
+        used=len(attempts),
+        left=_left(quiz, len(attempts)),
+        passed=passed,
+        answers_revealed=quiz.answers_revealed(passed, len(attempts)),
+    )
 
 
 def new_submission_id() -> str:
@@ -391,7 +450,7 @@ def submit_quiz(
         .execution_options(synchronize_session=False)
     )
     check_course_completion(user, course)
-    return AttemptOutcome(attempt, result, _left(quiz, used + 1))
+    return _outcome(attempt, quiz, user, course, lesson_id, result)
 
 
 def find_attempt(user: User, course: Course, lesson_id: str, number: int) -> AttemptOutcome | None:
@@ -420,9 +479,12 @@ def _attempt_by_submission(user: User, submission_id: str) -> QuizAttempt | None
     )
 
 
-def _outcome(attempt: QuizAttempt, quiz: Quiz, user: User, course: Course, lesson_id: str) -> AttemptOutcome:
+def _outcome(
+    attempt: QuizAttempt, quiz: Quiz, user: User, course: Course, lesson_id: str, result: Grade | None = None
+) -> AttemptOutcome:
+    standing = quiz_standing(user, course, lesson_id, quiz)
     return AttemptOutcome(
-        attempt, grade(quiz, attempt.answers), _left(quiz, attempts_used(user, course.id, lesson_id))
+        attempt, result or grade(quiz, attempt.answers), standing.left, standing.answers_revealed
     )
 
 

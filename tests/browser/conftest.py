@@ -23,6 +23,7 @@ def live_app(app_config):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_URL"] = app.config["LIVE_URL"]  # mailed links and certificates point at this server
     yield app
     server.shutdown()
     thread.join(timeout=10)

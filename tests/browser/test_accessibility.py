@@ -14,7 +14,7 @@ from werkzeug.serving import make_server
 from learn_habitat import create_app
 from learn_habitat.extensions import db
 from tests.conftest import PASSWORD, PROJECT_ROOT, SHIPPED_COURSES, make_user
-from tests.learning.test_journey import right_answers
+from tests.learning.test_journey import right_answers, wrong_answers
 
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 COURSE = "adequate-housing"
@@ -65,12 +65,30 @@ def site(tmp_path_factory, shipped_library):
         db.engine.dispose()
 
 
-def complete_course(app, email, course):
-    """Enrol ``email`` and complete ``course`` through the JSON API; return the certificate code."""
+def api_session(app, email, course):
+    """A test client and the headers of ``email``'s token, enrolled in ``course`` through the JSON API."""
     client = app.test_client()
     token = client.post("/api/v1/tokens", json={"email": email, "password": PASSWORD}).get_json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
     assert client.post(f"/api/v1/courses/{course.id}/enrolment", headers=headers).status_code in (200, 201)
+    return client, headers
+
+
+def fail_quiz_once(app, email, course, quiz_id):
+    """Enrol ``email`` and fail one attempt at a quiz (attempts remain) through the JSON API."""
+    client, headers = api_session(app, email, course)
+    questions = course.lesson(quiz_id, "en").activity.questions
+    response = client.post(
+        f"/api/v1/courses/{course.id}/lessons/{quiz_id}/attempts",
+        json={"answers": {question.id: wrong_answers(question) for question in questions}},
+        headers=headers,
+    )
+    assert response.status_code == 201 and response.get_json()["answers_revealed"] is False
+
+
+def complete_course(app, email, course):
+    """Enrol ``email`` and complete ``course`` through the JSON API; return the certificate code."""
+    client, headers = api_session(app, email, course)
     for lesson_id in course.lesson_ids:
         if lesson_id in course.quiz_ids():
             questions = course.lesson(lesson_id, "en").activity.questions
@@ -89,12 +107,15 @@ def complete_course(app, email, course):
 
 @pytest.fixture(scope="module")
 def accounts(site):
-    """Per language: a learner who completed the course and an admin; a learner who will take a quiz."""
+    """Per language: a learner who completed the course, a learner who failed a quiz once and an admin; a learner
+    who will take a quiz."""
     codes = {}
     for language in LANGUAGES:
         make_user(site.app, f"learner-{language}@example.org", "Amina Diallo", language=language)
+        make_user(site.app, f"struggler-{language}@example.org", "Tomás Ruiz", language=language)
         make_user(site.app, f"admin-{language}@example.org", "Ada Admin", role="admin", language=language)
         codes[language] = complete_course(site.app, f"learner-{language}@example.org", site.course)
+        fail_quiz_once(site.app, f"struggler-{language}@example.org", site.course, site.course.quiz_ids()[1])
     for language in KEYBOARD_LANGUAGES:
         make_user(site.app, f"keyboard-{language}@example.org", "Kofi Mensah", language=language)
     return SimpleNamespace(certificate_codes=codes)
@@ -102,8 +123,8 @@ def accounts(site):
 
 @pytest.fixture(scope="module")
 def tabs(browser, site, accounts):
-    """``tabs(role, language, phone=False)``: the one tab of that role (``learner``, ``admin``, ``keyboard`` or
-    ``guest`` with the ``lang`` cookie) in that language, on a wide screen or a phone, signed in once and reused by
+    """``tabs(role, language, phone=False)``: the one tab of that role (``learner``, ``struggler``, ``admin``,
+    ``keyboard`` or ``guest`` with the ``lang`` cookie) in that language, on a wide screen or a phone, signed in once and reused by
     every test of the module.
 
     CSP is bypassed and axe-core is added to every document, because the site forbids inline scripts.
@@ -141,14 +162,19 @@ def tabs(browser, site, accounts):
     assert outside == [], f"requests left the machine: {outside}"
 
 
-# Page type -> who looks at it, and its address. The lesson has both a previous and a next lesson and links in
-# its text; the quiz has single, multiple, true-false, numeric and text questions and a hint.
+# Page type -> who looks at it, and its address. The lesson has both a previous and a next lesson, links in
+# its text and an "On this page" list; the quiz has single, multiple, true-false, numeric and text questions and a
+# hint. The learner passed the quiz (it shows the best result; ?retry=1 shows the form too); the struggler failed
+# it once with attempts left (the result hides the answers and shows hints).
 PAGES = {
     "catalogue": ("learner", "/"),
     "course": ("learner", "/courses/{course}/"),
     "lesson": ("learner", "/courses/{course}/{lesson}"),
     "quiz": ("learner", "/courses/{course}/{quiz}"),
+    "quiz-retry": ("learner", "/courses/{course}/{quiz}?retry=1"),
     "attempt": ("learner", "/courses/{course}/{quiz}/attempts/1"),
+    "failed-attempt": ("struggler", "/courses/{course}/{quiz}/attempts/1"),
+    "quiz-after-a-fail": ("struggler", "/courses/{course}/{quiz}"),
     "dashboard": ("learner", "/dashboard"),
     "profile": ("learner", "/profile"),
     "certificate": ("learner", "/courses/{course}/certificate"),
@@ -342,9 +368,9 @@ def test_tab_order_on_a_lesson_follows_the_visual_order(tabs, site, accounts, la
     stops = tab_through(tab, until=("footer", "body"))
     regions = [stop["region"] for stop in stops]
     sequence = [region for index, region in enumerate(regions) if index == 0 or regions[index - 1] != region]
-    assert sequence == ["skip link", "header", "breadcrumbs", "content", "pager"], stops
+    assert sequence == ["skip link", "header", "breadcrumbs", "pager", "content", "pager"], stops
     assert regions.count("content") >= 2, "the lesson's own links are not in the tab order"
-    assert regions.count("pager") == 2, "previous and next"
+    assert regions.count("pager") == 4, "previous and next, above and below the lesson"
     # The skip link floats over the header; from the header on, every stop is further along in reading order.
     for first, second in zip(stops[1:], stops[2:], strict=False):
         assert reads_before(first, second, right_to_left=language == "ar"), (first, second)

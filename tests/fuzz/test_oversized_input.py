@@ -11,6 +11,14 @@ import time
 import pytest
 
 from learn_habitat.content import check_courses, load_library
+from learn_habitat.content.render import (
+    MAX_ELEMENT_DEPTH,
+    MAX_EMPHASIS_RUN,
+    MAX_TIGHT_DEFINITIONS,
+    LessonRenderer,
+    MarkdownTooDeep,
+    complexity_problem,
+)
 from tests.conftest import PASSWORD, make_user
 
 PROBLEM_FORMAT = re.compile(r"^.+:\d+: .+$")
@@ -48,7 +56,12 @@ CASES = [
     ("list-400-deep-by-spaces", _lesson(_nested_lines("    ", 400)), "en/welcome.md", "nested"),
     ("list-markers-3000-deep", _lesson("- " * 3000 + "item"), "en/welcome.md", "nested"),
     ("numbered-lists-300-deep", _lesson(_nested_lines("    1. ", 300)), "en/welcome.md", "nested"),
-    ("emphasis-20000-deep", _lesson("*" * 20_000 + "a" + "*" * 20_000), "en/welcome.md", "nested too deeply"),
+    (
+        "emphasis-20000-deep",
+        _lesson("*" * 20_000 + "a" + "*" * 20_000),
+        "en/welcome.md",
+        "nest emphasis too deeply",
+    ),
     ("definition-list-of-600", _lesson("term\n: definition\n" * 600), "en/welcome.md", "nested too deeply"),
     ("unclosed-brackets", _lesson("[" * 50_000), "en/welcome.md", "'['"),
     ("unclosed-link-targets", _lesson("[a](" * 20_000), "en/welcome.md", "'('"),
@@ -147,6 +160,59 @@ def test_a_lesson_just_under_the_limits_still_loads(course_dir):
     links = "".join(f"See [the details](details.md#a-table), note {n}.\n\n" for n in range(3000))
     course_dir.write_lesson("welcome", nested + "\n" + links)
     assert check_courses(course_dir.path) == []
+
+
+# The guards are ours, not python-markdown's or PyYAML's: each deep shape is refused before the library
+# sees it (or, for element depth, on the tree it builds), so no library upgrade can reopen a crash.
+@pytest.mark.parametrize(
+    "body",
+    [
+        "term\n: definition\n" * (MAX_TIGHT_DEFINITIONS + 1),
+        "*" * (MAX_EMPHASIS_RUN + 1) + "a" + "*" * (MAX_EMPHASIS_RUN + 1),
+        "_" * (MAX_EMPHASIS_RUN + 1) + "a",
+    ],
+    ids=["tight-definition-list", "asterisk-run", "underscore-run"],
+)
+def test_deep_markdown_is_refused_before_python_markdown_parses_it(body, monkeypatch):
+    import markdown
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("python-markdown was asked to render input the guard should refuse")
+
+    monkeypatch.setattr(markdown.Markdown, "convert", must_not_run)
+    assert complexity_problem(body) is not None
+
+
+def test_the_limits_leave_room_for_real_lessons():
+    assert complexity_problem("term\n: definition\n" * MAX_TIGHT_DEFINITIONS) is None
+    assert complexity_problem("Some text\n\n" + "*" * 80 + "\n\n_ _ _ _\n\n" + "*" * MAX_EMPHASIS_RUN) is None
+    assert complexity_problem("term\n: definition\n\n" * 2000) is None
+
+
+def test_elements_nested_past_the_limit_by_any_route_are_refused_on_the_tree():
+    # Separate markers, none in a long run: the lexical limits let it through, the tree guard does not.
+    body = "*x " * (MAX_ELEMENT_DEPTH + 5) + "y" + " x*" * (MAX_ELEMENT_DEPTH + 5)
+    assert complexity_problem(body) is None
+    with pytest.raises(MarkdownTooDeep):
+        LessonRenderer().render(body)
+    shallow = "*x " * 20 + "y" + " x*" * 20
+    assert "<em>" in LessonRenderer().render(shallow).html
+
+
+def test_deep_yaml_is_refused_from_the_event_stream_before_pyyaml_builds_it(monkeypatch):
+    import yaml
+
+    from learn_habitat.content.yamlsource import MAX_YAML_DEPTH, YamlSyntaxError, parse_yaml
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("PyYAML was asked to construct a document the guard should refuse")
+
+    monkeypatch.setattr(yaml, "load", must_not_run)
+    deep = "title: x\nvalue: " + "[" * (MAX_YAML_DEPTH + 1) + "]" * (MAX_YAML_DEPTH + 1) + "\n"
+    with pytest.raises(YamlSyntaxError) as raised:
+        parse_yaml(deep, first_line=2)
+    assert raised.value.line == 3
+    assert "nested too deeply" in str(raised.value)
 
 
 # Through the site: MAX_CONTENT_LENGTH is 2 MB; 10 MB is refused before any form or JSON is parsed.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from learn_habitat.activities.quiz import Question
+from tests.conftest import sign_up
 
 COURSE = "adequate-housing"
 
@@ -46,16 +47,7 @@ def submit(client, course, lesson_id, answer_for, submission_id="s"):
 def test_register_enrol_study_fail_pass_complete_and_verify(app, client, shipped_library):
     course = shipped_library.get(COURSE)
 
-    response = client.post(
-        "/register",
-        data={
-            "name": "Amina Diallo",
-            "email": "Amina@Example.org",
-            "password": "a long enough password",
-            "language": "en",
-        },
-    )
-    assert response.status_code == 302
+    sign_up(app, client, "Amina@Example.org", "Amina Diallo", "a long enough password")
     dashboard = client.get("/dashboard").get_data(as_text=True)
     assert "not enrolled in any course" in dashboard
 
