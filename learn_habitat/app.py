@@ -13,6 +13,7 @@ from learn_habitat.config import apply_config
 from learn_habitat.database import MIGRATIONS_DIR, render_migration_item
 from learn_habitat.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
+
 def build_app(config=None) -> Flask:
     """Create and configure the app: settings, extensions, courses, blueprints."""
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("LEARN_HABITAT_INSTANCE_PATH")
@@ -47,9 +48,13 @@ def build_app(config=None) -> Flask:
     from learn_habitat.catalog.routes import blueprint as catalog
     from learn_habitat.learning.routes import blueprint as learning
     from learn_habitat.ops.routes import blueprint as ops
+    from learn_habitat.privacy.routes import blueprint as privacy
+    from learn_habitat.search.routes import blueprint as search
+    from learn_habitat.site import routes as site
 
     _version_static_urls(app)
-    for blueprint in (ops, catalog, learning, accounts, admin, api):
+    site.init_app(app)
+    for blueprint in (ops, catalog, learning, accounts, privacy, search, admin, api, site.blueprint):
         app.register_blueprint(blueprint)
     # The API authenticates with bearer tokens, never cookies, so cross-site forms cannot use it.
     csrf.exempt(api)

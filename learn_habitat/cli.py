@@ -130,6 +130,57 @@ def translations_command(as_json, stamp, course_ids, languages, lesson_ids, path
             click.echo(f"skipped: {problem}", err=True)
 
 
+@main.group("xliff")
+def xliff_group():
+    """Exchange lessons with translators' CAT tools as XLIFF 2.1 (docs/translating.md)."""
+
+
+@xliff_group.command("export", with_appcontext=False)
+@click.argument("course_id")
+@click.option("--lang", "language", required=True, help="The language to translate into.")
+@click.option("--output", type=click.Path(dir_okay=False), default=None, help="The file (default: stdout).")
+@click.option("--path", type=click.Path(file_okay=False), default=None, help="Folder of courses.")
+def xliff_export_command(course_id, language, output, path):
+    """Write COURSE's lessons as an XLIFF 2.1 file for translation into --lang."""
+    from learn_habitat.xliff import XliffError, export_course
+
+    try:
+        data = export_course(path or _courses_dir_default(), course_id, language)
+    except XliffError as exc:
+        raise click.ClickException(str(exc)) from None
+    if output:
+        with open(output, "wb") as handle:
+            handle.write(data)
+    else:
+        click.echo(data, nl=False)  # bytes go to the binary stream: the file stays UTF-8 whatever the locale
+
+
+@xliff_group.command("import", with_appcontext=False)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--path", type=click.Path(file_okay=False), default=None, help="Folder of courses.")
+def xliff_import_command(file, path):
+    """Write the lessons translated in FILE; refuse (exit 1, nothing written) a damaged file."""
+    from learn_habitat.xliff import XliffError, import_xliff
+
+    with open(file, "rb") as handle:
+        data = handle.read()
+    try:
+        report = import_xliff(path or _courses_dir_default(), data, file)
+    except XliffError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        click.echo(f"{file}: refused, nothing written", err=True)
+        sys.exit(1)
+    for written in report.written:
+        stamped = " (stamped)" if written in report.stamped else ""
+        click.echo(f"wrote {os.path.relpath(written)}{stamped}")
+    for lesson, reason in report.skipped:
+        click.echo(f"not written: {lesson}: {reason}")
+    click.echo(
+        f"{len(report.written)} written, {len(report.unchanged)} unchanged, {len(report.skipped)} not written"
+    )
+
+
 @main.command("export-scorm", with_appcontext=False)
 @click.argument("course_id", required=False)
 @click.option(

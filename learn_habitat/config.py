@@ -39,6 +39,9 @@ class Defaults:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     BABEL_DEFAULT_LOCALE = "en"
+    # The IANA time zone every date and time on pages and in mail is shown in ("Europe/Paris"); CSV and JSON
+    # exports always give ISO 8601 in UTC.
+    DISPLAY_TIMEZONE = "UTC"
     MEDIA_MAX_AGE = 3600
     # Static URLs carry a content hash (see app._version_static_urls), so they may be cached for a year.
     SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600
@@ -62,6 +65,17 @@ class Defaults:
     ENROLMENT_KEY_ACCOUNT_RATE_LIMIT = "5 per minute; 20 per day"
     PROXY_FIX_X_FOR = 0  # number of proxies in front that set X-Forwarded-For (and -Proto)
     REPORT_PAGE_SIZE = 50
+    # Who runs the site (docs/reference.md#identity): shown in the header, footer, certificates and packages.
+    SITE_NAME = "learn-habitat"
+    SITE_ORGANISATION = None  # None: no organisation is named anywhere
+    SITE_LOGO = None  # path to an SVG (relative: to instance/); checked like course media at start-up
+    # Two colours as #rrggbb; each must reach 4.5:1 against white, else the default is kept and a warning logged.
+    SITE_ACCENT_COLOUR = None  # links and buttons; None: #0b5f5a
+    SITE_HEADER_COLOUR = None  # the header band under white text; None: #08413e
+    SITE_PAGES_DIR = None  # about/contact/privacy/terms in Markdown per language; None: site/ of the checkout
+    CERTIFICATE_SIGNATORY = None  # the name on the certificate's signature line; None: no signature line
+    CERTIFICATE_SIGNATORY_TITLE = None  # their role under it, e.g. "Director of training"
+    CERTIFICATE_FONTS_DIR = None  # fonts for the PDF certificate; None: found with fontconfig (fc-list)
 
 
 def apply_config(app, overrides=None) -> None:
@@ -86,6 +100,7 @@ def apply_config(app, overrides=None) -> None:
     if not app.config.get("MAIL_FILE_PATH"):
         app.config["MAIL_FILE_PATH"] = os.path.join(app.instance_path, "outbox")
     app.config["PUBLIC_URL"] = public_url(app.config["PUBLIC_URL"])
+    app.config["DISPLAY_TIMEZONE"] = display_timezone(app.config.get("DISPLAY_TIMEZONE"))
     extra = app.config.get("EXTRA_TRUSTED_HOSTS") or []
     extra = extra.split(",") if isinstance(extra, str) else list(extra)
     # A TRUSTED_HOSTS set by hand (Flask's own name) is kept, and PUBLIC_URL's host is always added.
@@ -95,6 +110,20 @@ def apply_config(app, overrides=None) -> None:
 
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost")
+
+
+def display_timezone(name: str | None) -> str:
+    """The DISPLAY_TIMEZONE setting, checked at start-up: an IANA name such as "UTC" or "Europe/Paris"."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = str(name or "UTC").strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"DISPLAY_TIMEZONE must be an IANA time zone such as Europe/Paris, not {name!r}"
+        ) from exc
+    return name
 
 
 def public_url(url: str) -> str:

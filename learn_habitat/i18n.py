@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import request
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, request
 
 from learn_habitat.content import SUPPORTED_LANGUAGES, text_direction
 
@@ -45,8 +48,9 @@ def init_app(app) -> None:
     import flask_babel
 
     app.add_template_filter(format_duration, "duration")
-    app.add_template_filter(flask_babel.format_date, "format_date")
-    app.add_template_filter(flask_babel.format_datetime, "format_datetime")
+    # Dates always name the month and times are 24-hour with their zone, in every language: see format_day.
+    app.add_template_filter(format_day, "format_date")
+    app.add_template_filter(format_moment, "format_datetime")
     app.add_template_filter(flask_babel.format_number, "format_number")
     app.add_template_filter(flask_babel.format_percent, "format_percent")
     app.add_template_filter(language_name, "language_name")
@@ -71,3 +75,54 @@ def language_name(code: str) -> str:
 
     name = Locale.parse(code).get_display_name(code)
     return name[:1].upper() + name[1:]
+
+
+def display_zone() -> ZoneInfo:
+    """The time zone dates and times are shown in (the DISPLAY_TIMEZONE setting, "UTC" by default)."""
+    return ZoneInfo(current_app.config.get("DISPLAY_TIMEZONE") or "UTC")
+
+
+def _local(value: datetime) -> datetime:
+    if value.tzinfo is None:  # the database gives aware values; a naive one is UTC by convention
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(display_zone())
+
+
+def format_day(value: date | datetime | None) -> str:
+    """A date that cannot be misread in any language: CLDR's "long" form, with the month's name and Latin
+    digits ("December 7, 2026", "7 décembre 2026", "7 ديسمبر 2026", "2026年12月7日"), never "12/7/26".
+    A moment is first moved to the display time zone, so the day is the one the reader's clock showed."""
+    from babel.dates import format_date
+
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = _local(value).date()
+    return format_date(value, "long", locale=current_language())
+
+
+def zone_label(value: datetime) -> str:
+    """The display zone as a reader anywhere understands it: "UTC", or the offset, "UTC+01:00"."""
+    offset = value.utcoffset()
+    if not offset:
+        return "UTC"
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def format_moment(value: datetime | None) -> str:
+    """A date and a 24-hour time with its zone, in the page language: "December 7, 2026, 14:05 UTC",
+    "7 décembre 2026, 14:05 UTC", "2026年12月7日 14:05 UTC" (for audit entries and anything with a time)."""
+    from babel import Locale
+    from babel.dates import format_skeleton
+
+    if value is None:
+        return ""
+    local = _local(value)
+    locale = Locale.parse(current_language())
+    day = format_day(local)
+    time = format_skeleton("Hm", local, tzinfo=local.tzinfo, locale=locale)  # "H": 24-hour in every locale
+    # The locale's own way of joining a date and a time ("{1}, {0}", "{1}، {0}", "{1} {0}").
+    glue = str(locale.datetime_formats["medium"]).replace("'", "")
+    return glue.replace("{1}", day).replace("{0}", f"{time} {zone_label(local)}")

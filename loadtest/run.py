@@ -166,14 +166,13 @@ class LoadRun:
         args = self.args
         direct_url, served_url = self.create_database()
         self.direct_url = direct_url
-        # The schema upgrade, gunicorn's start and the answer key each load the courses (seconds of
-        # work): do them side by side. The server touches the database only when learners arrive,
-        # and none arrives before the upgrade has finished.
+        # The schema upgrade and the answer key each load the courses (seconds of work): do them side by
+        # side. The server starts after the upgrade: `learn-habitat serve` refuses an old schema.
         upgrade = self.learn_habitat("db", "upgrade", database_url=direct_url)
-        port = free_port()
-        self.start_server(port, served_url)
         lesson_types = self.write_answer_key()
         self.finish(upgrade, "db upgrade")
+        port = free_port()
+        self.start_server(port, served_url)
         self.wait_for_server()
         self.progress(f"{args.database} database ready; gunicorn answers on {self.base_url}")
         timeline = self.run_locust(port)
@@ -313,6 +312,8 @@ class LoadRun:
         env.update(
             LOADTEST_RUN_ID=self.run_id,
             LOADTEST_RECORD=str(self.record_path),
+            # Sign-up is confirmed by a mailed link: the learners read it where the file backend writes it.
+            LOADTEST_OUTBOX=str(self.workdir / "instance" / "outbox"),
             LOADTEST_ANSWERS=str(self.workdir / "answers.json"),
         )
         # The runner stops locust itself (SIGTERM) once the load has lasted --duration; -t is only a bound.

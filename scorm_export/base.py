@@ -27,6 +27,8 @@ from learn_habitat.content.media import media_problems
 HERE = Path(__file__).resolve().parent
 SITE_STYLESHEET = Path(learn_habitat.__file__).resolve().parent / "static" / "css" / "site.css"
 TRANSLATIONS = Path(learn_habitat.__file__).resolve().parent / "translations"
+# Partials written once for the site and packages alike (learning/_objectives.html).
+SITE_TEMPLATES = Path(learn_habitat.__file__).resolve().parent / "templates"
 # Every entry gets this date: the same course gives the same bytes whenever it is exported.
 FIXED_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 LAUNCH_FILE = "index.html"
@@ -267,7 +269,7 @@ def _quiz_messages(language: str, quiz) -> dict:
 
 def _environment(language: str) -> Environment:
     environment = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
+        loader=FileSystemLoader([HERE / "templates", SITE_TEMPLATES]),
         # Every value is escaped for HTML, whatever the template's name; data for scripts goes through
         # script_json. The only unescaped HTML is the sanitiser's output (tests/security/test_escaping.py).
         autoescape=True,

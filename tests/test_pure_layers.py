@@ -6,7 +6,9 @@ import sys
 import pytest
 
 
-@pytest.mark.parametrize("module", ["learn_habitat.content", "learn_habitat.activities", "scorm_export"])
+@pytest.mark.parametrize(
+    "module", ["learn_habitat.content", "learn_habitat.activities", "learn_habitat.search", "scorm_export"]
+)
 def test_importing_a_pure_layer_does_not_import_flask(module):
     code = (
         f"import sys, {module}\n"

@@ -16,13 +16,16 @@ def language_choices():
 
 
 class RegisterForm(FlaskForm):
+    # Only "is it there" here, in plain words; every other rule is the service's, which checks every field
+    # at once (services.prepare_registration), so all the problems show together.
     name = StringField(
-        _l("Full name (as it should appear on certificates)"), validators=[DataRequired(), Length(max=120)]
+        _l("Full name (as it should appear on certificates)"),
+        validators=[DataRequired(_l("Enter your full name."))],
     )
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address."))])
     password = PasswordField(
         _l("Password (at least %(count)d characters)", count=MIN_PASSWORD_LENGTH),
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
+        validators=[DataRequired(_l("Choose a password."))],
     )
     language = SelectField(_l("Preferred language"), choices=language_choices, default="en")
 
@@ -71,6 +74,14 @@ class ResetPasswordForm(FlaskForm):
 class ProfileForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     language = SelectField(_l("Preferred language"), choices=language_choices)
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(_l("New email address"), validators=[DataRequired(_l("Enter your email address."))])
+    password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=MAX_PASSWORD_LENGTH)],
+    )
 
 
 class TokenForm(FlaskForm):

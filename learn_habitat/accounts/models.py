@@ -35,6 +35,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # None until the owner opens the link mailed at registration (or resets the password): no sign-in before.
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Set when the owner deleted the account: the row stays, anonymised, so course statistics keep their counts.
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     tokens: Mapped[list[AccessToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
     sessions: Mapped[list[UserSession]] = relationship(back_populates="user", cascade="all, delete-orphan")
@@ -54,7 +56,7 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         """Only accounts whose owner proved the address may sign in (Flask-Login refuses the others)."""
-        return self.email_confirmed_at is not None
+        return self.email_confirmed_at is not None and self.deleted_at is None
 
     @property
     def is_admin(self) -> bool:

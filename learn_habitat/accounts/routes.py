@@ -1,11 +1,13 @@
-"""Register, sign in and out, reset a password, profile and API tokens."""
+"""Register, sign in and out, reset a password, profile, change of address and API tokens."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 
 from learn_habitat.accounts import forms, mail, services
 from learn_habitat.accounts.background import run_in_background
+from learn_habitat.database import utcnow
 from learn_habitat.extensions import db, limiter
 from learn_habitat.redirects import safe_next
 
@@ -45,32 +47,49 @@ def _show_errors(form, error: services.AccountError) -> None:
 @limiter.limit(_login_limit, methods=["POST"])
 @limiter.limit(_account_limit, methods=["POST"], key_func=_account_key)
 def register():
-    """Sign up: the same answer whether or not the address has an account; the mail tells which."""
+    """Sign up: every problem shown at once; the same answer whether or not the address has an account
+    (the mail tells which). ``next`` (a path here) is carried through the mailed link, back to a lesson."""
+    next_path = safe_next(request.args.get("next"), "")
     if current_user.is_authenticated:
-        return redirect(url_for("learning.dashboard"))
+        return redirect(next_path or url_for("learning.dashboard"))
     form = forms.RegisterForm()
     if request.method == "GET":
         form.language.data = (
             request.accept_languages.best_match([c for c, _ in form.language.choices]) or "en"
         )
-    if form.validate_on_submit():
+    if form.is_submitted():
+        form_valid = form.validate()  # every field, so all the problems show together
         try:
             registration = services.prepare_registration(
                 form.email.data, form.name.data, form.password.data, form.language.data
             )
-        except services.AccountError as error:
-            _show_errors(form, error)
+        except services.AccountErrors as errors:
+            for error in errors.errors:
+                field = getattr(form, error.field, None) if error.field else None
+                if field is None or not field.errors:  # one plain message per field
+                    _show_errors(form, error)
         else:
-            run_in_background(mail.deliver_registration, registration)
-            flash(
-                _(
-                    "Check your mail: we have sent a message to %(email)s. Open its link to finish signing up.",
-                    email=registration.email,
-                ),
-                "info",
-            )
-            return redirect(url_for("accounts.login"))
+            if form_valid:
+                run_in_background(mail.deliver_registration, registration, next_path or None)
+                flash(
+                    _(
+                        "Check your mail: we have sent a message to %(email)s. "
+                        "Open its link to finish signing up.",
+                        email=registration.email,
+                    ),
+                    "info",
+                )
+                return redirect(url_for("accounts.login", next=next_path or None))
     return render_template("accounts/register.html", form=form), 200 if not form.errors else 422
+
+
+@blueprint.get("/account-needed")
+def account_needed():
+    """Where a guest lands from a lesson that needs an account: create one first, or sign in."""
+    next_path = safe_next(request.args.get("next"), "")
+    if current_user.is_authenticated:
+        return redirect(next_path or url_for("learning.dashboard"))
+    return render_template("accounts/account_needed.html", next_path=next_path or None)
 
 
 @blueprint.route("/register/confirm/<token>", methods=["GET", "POST"])
@@ -91,7 +110,7 @@ def confirm_email(token):
             _sign_in(user)
             db.session.commit()
             flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
-            return redirect(url_for("learning.dashboard"))
+            return redirect(safe_next(request.args.get("next"), url_for("learning.dashboard")))
     return render_template("accounts/confirm_email.html", form=form), 200 if not form.errors else 422
 
 
@@ -188,7 +207,7 @@ def reset_password(token):
 @blueprint.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
-    """Name, language and personal access tokens."""
+    """Name and language, address, password, sessions, and the way to my data and the developer page."""
     form = forms.ProfileForm(obj=current_user)
     if form.validate_on_submit():
         try:
@@ -200,18 +219,16 @@ def profile():
             db.session.commit()
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.profile"))
-    return _render_profile(form, new_token=None), 200 if not form.errors else 422
+    return _render_profile(form), 200 if not form.errors else 422
 
 
-def _render_profile(form, new_token, password_form=None):
+def _render_profile(form, password_form=None, email_form=None):
     return render_template(
         "accounts/profile.html",
         form=form,
         password_form=password_form or forms.ChangePasswordForm(formdata=None),
-        token_form=forms.TokenForm(formdata=None),
+        email_form=email_form or forms.ChangeEmailForm(formdata=None),
         action_form=forms.EmptyForm(),
-        tokens=sorted(current_user.tokens, key=lambda t: t.created_at, reverse=True),
-        new_token=new_token,
     )
 
 
@@ -236,7 +253,78 @@ def change_password():
             flash(_("Your password has been changed. Every other session is signed out."), "success")
             return redirect(url_for("accounts.profile"))
     profile_form = forms.ProfileForm(obj=current_user, formdata=None)
-    return _render_profile(profile_form, None, password_form), 422
+    return _render_profile(profile_form, password_form=password_form), 422
+
+
+@blueprint.post("/profile/email")
+@login_required
+@limiter.limit(_login_limit)
+def change_email():
+    """Ask to move the account to another address: a link goes to the new address, and nothing changes
+    until it is opened. The answer is the same whether or not that address has an account."""
+    email_form = forms.ChangeEmailForm()
+    if email_form.validate_on_submit():
+        try:
+            change = services.request_email_change(
+                current_user, email_form.email.data, email_form.password.data
+            )
+        except services.AccountError as error:
+            _show_errors(email_form, error)
+        else:
+            run_in_background(mail.deliver_email_change, change)
+            flash(
+                _(
+                    "Check your mail at %(email)s: open the link we sent there to finish the change. "
+                    "Until then your address stays as it is.",
+                    email=change.new_email,
+                ),
+                "info",
+            )
+            return redirect(url_for("accounts.profile"))
+    profile_form = forms.ProfileForm(obj=current_user, formdata=None)
+    return _render_profile(profile_form, email_form=email_form), 422
+
+
+@blueprint.route("/profile/email/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def confirm_email_change(token):
+    """Make the change of address from the link mailed to the new address (a button, so a mail scanner
+    that opens links changes nothing); the old address is told."""
+    try:
+        change = services.email_change_for_token(token, current_app.config["SECRET_KEY"])
+    except services.AccountError as error:
+        flash(_(error.message, **error.params), "error")
+        return redirect(url_for("accounts.profile" if current_user.is_authenticated else "accounts.login"))
+    form = forms.EmptyForm()
+    if form.validate_on_submit():
+        try:
+            user = services.apply_email_change(change)
+            db.session.commit()
+        except (services.AccountError, IntegrityError):
+            db.session.rollback()
+            flash(_("This link has already been used or is not valid."), "error")
+        else:
+            run_in_background(mail.deliver_email_changed_notice, user.id, change.old_email, utcnow())
+            flash(_("Your email address is now %(email)s.", email=user.email), "success")
+        return redirect(url_for("accounts.profile" if current_user.is_authenticated else "accounts.login"))
+    return render_template("accounts/confirm_email_change.html", form=form, new_email=change.new_email)
+
+
+@blueprint.get("/profile/developer")
+@login_required
+def developer():
+    """Personal access tokens for the JSON API: for people who write programs, so not on the profile."""
+    return _render_developer(new_token=None)
+
+
+def _render_developer(new_token):
+    return render_template(
+        "accounts/developer.html",
+        token_form=forms.TokenForm(formdata=None),
+        action_form=forms.EmptyForm(),
+        tokens=sorted(current_user.tokens, key=lambda t: t.created_at, reverse=True),
+        new_token=new_token,
+    )
 
 
 @blueprint.post("/profile/tokens")
@@ -246,12 +334,10 @@ def create_token():
     token_form = forms.TokenForm()
     if not token_form.validate_on_submit():
         flash(_("Give the token a name of up to 80 characters."), "error")
-        return redirect(url_for("accounts.profile"))
+        return redirect(url_for("accounts.developer"))
     _token, plain = services.create_access_token(current_user, token_form.name.data)
     db.session.commit()
-    response = current_app.make_response(
-        _render_profile(forms.ProfileForm(obj=current_user, formdata=None), plain)
-    )
+    response = current_app.make_response(_render_developer(plain))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -263,7 +349,7 @@ def revoke_token(token_id):
     if forms.EmptyForm().validate_on_submit() and services.revoke_access_token(current_user, token_id):
         db.session.commit()
         flash(_("The token is revoked."), "success")
-    return redirect(url_for("accounts.profile"))
+    return redirect(url_for("accounts.developer"))
 
 
 @blueprint.post("/language")

@@ -33,6 +33,8 @@ RESET_SALT = "learn-habitat/password-reset"
 RESET_MAX_AGE_SECONDS = 60 * 60
 CONFIRM_SALT = "learn-habitat/confirm-email"
 CONFIRM_MAX_AGE_SECONDS = 3 * 24 * 60 * 60
+EMAIL_CHANGE_SALT = "learn-habitat/change-email"
+EMAIL_CHANGE_MAX_AGE_SECONDS = 24 * 60 * 60
 # A server-side session lives as long as Flask-Login's remember cookie may (its default: a year).
 SESSION_MAX_AGE = timedelta(days=365)
 TOKEN_PREFIX = "lh_"
@@ -55,6 +57,15 @@ class AccountError(ValueError):
     def text(self) -> str:
         """The message in English with its values filled in."""
         return self.message % self.params if self.params else self.message
+
+
+class AccountErrors(AccountError):
+    """Several problems with one form, one per field, so the person can mend them all at once."""
+
+    def __init__(self, errors: list[AccountError]):
+        first = errors[0]
+        super().__init__(first.code, first.message, first.field, **first.params)
+        self.errors = errors
 
 
 # Email addresses ---------------------------------------------------------------------------------
@@ -180,12 +191,28 @@ class Registration:
 
 def prepare_registration(email: str, name: str, password: str, language: str = "en") -> Registration:
     """Check a sign-up and hash its password without looking at the database, so the answer (and its
-    time) is the same whether or not the address has an account; :class:`AccountError` if invalid."""
-    canonical = normalize_email(email)
-    name = _clean_name(name)
-    check_password_rules(password, (name, canonical))
-    _check_language(language)
-    return Registration(canonical, name, language, generate_password_hash(password))
+    time) is the same whether or not the address has an account.
+
+    Every field is checked: :class:`AccountErrors` lists all the problems at once, one per field.
+    """
+    errors = []
+    checked = {}
+    for key, check in (
+        ("name", lambda: _clean_name(name)),
+        ("email", lambda: normalize_email(email)),
+        ("language", lambda: _check_language(language)),
+    ):
+        try:
+            checked[key] = check()
+        except AccountError as error:
+            errors.append(error)
+    try:
+        check_password_rules(password, (checked.get("name") or str(name or ""), checked.get("email") or ""))
+    except AccountError as error:
+        errors.append(error)
+    if errors:
+        raise AccountErrors(errors)
+    return Registration(checked["email"], checked["name"], language, generate_password_hash(password))
 
 
 def apply_registration(registration: Registration) -> tuple[User, bool]:
@@ -271,6 +298,80 @@ def update_profile(user: User, name: str, language: str) -> None:
     _check_language(language)
     user.name = name
     user.language = language
+
+
+# Changing the email address -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmailChange:
+    """A checked request to move an account to another address, not yet applied."""
+
+    user_id: int
+    old_email: str
+    new_email: str
+
+
+def request_email_change(user: User, new_email: str, password: str) -> EmailChange:
+    """Check a change of address (the current password, a valid and different address) without looking
+    at who owns the new address, so the answer is the same either way; :class:`AccountError` if not."""
+    if not check_password_hash(user.password_hash, str(password or "")):
+        raise AccountError("wrong_password", N_("The password is not right."), "password")
+    canonical = normalize_email(new_email)
+    if canonical == user.email:
+        raise AccountError("same_email", N_("This is already the address of your account."), "email")
+    return EmailChange(user.id, user.email, canonical)
+
+
+def _email_change_serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=EMAIL_CHANGE_SALT)
+
+
+def _email_fingerprint(user: User) -> str:
+    # Part of the token: once the address or the password changes, every earlier link stops working.
+    return hashlib.sha256(f"{user.email}\n{user.password_hash}".encode()).hexdigest()[:16]
+
+
+def make_email_change_token(user: User, new_email: str, secret_key: str) -> str:
+    """A signed token that moves ``user`` to ``new_email`` once, within a day, when its holder opens it."""
+    return _email_change_serializer(secret_key).dumps(
+        {"user": user.id, "email": new_email, "fp": _email_fingerprint(user)}
+    )
+
+
+def email_change_for_token(
+    token: str, secret_key: str, max_age: int = EMAIL_CHANGE_MAX_AGE_SECONDS
+) -> EmailChange:
+    """The change a valid link stands for, or :class:`AccountError`."""
+    try:
+        data = _email_change_serializer(secret_key).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise AccountError(
+            "email_change_expired", N_("This link has expired; ask for the change again.")
+        ) from exc
+    except BadSignature as exc:
+        raise AccountError("email_change_invalid", N_("This link is not valid.")) from exc
+    user = db.session.get(User, data.get("user")) if isinstance(data, dict) else None
+    if (
+        user is None
+        or user.deleted_at is not None
+        or not isinstance(data.get("email"), str)
+        or not hmac.compare_digest(str(data.get("fp")), _email_fingerprint(user))
+    ):
+        raise AccountError("email_change_invalid", N_("This link has already been used or is not valid."))
+    return EmailChange(user.id, user.email, data["email"])
+
+
+def apply_email_change(change: EmailChange) -> User:
+    """Move the account to its new address (proved by the mailed link); :class:`AccountError` if another
+    account took the address meanwhile."""
+    user = db.session.get(User, change.user_id)
+    if find_user_by_email(change.new_email) is not None:
+        raise AccountError("email_change_invalid", N_("This link has already been used or is not valid."))
+    user.email = change.new_email
+    user.email_confirmed_at = utcnow()
+    db.session.flush()
+    return user
 
 
 def create_or_promote_admin(email: str, password: str | None, name: str | None = None) -> tuple[User, bool]:

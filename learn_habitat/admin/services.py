@@ -75,6 +75,7 @@ class LearnerRow:
     lessons_completed: int
     completed_at: object
     certificate_code: str | None
+    deleted_at: object = None  # the learner deleted the account: the row counts, but names no one
 
 
 def course_summary(course: Course) -> CourseSummary:
@@ -189,6 +190,7 @@ def _learner_query(course: Course, status: str = "all", search: str = ""):
             lessons_completed.label("lessons_completed"),
             Completion.completed_at,
             Completion.certificate_code,
+            User.deleted_at,
         )
         .join(User, User.id == Enrolment.user_id)
         .outerjoin(done, done.c.user_id == Enrolment.user_id)
@@ -235,7 +237,7 @@ def learner_csv(course: Course, status: str = "all", search: str = ""):
         writer.writerow(
             (
                 _csv_safe(row.name),
-                _csv_safe(row.email),
+                "" if row.deleted_at else _csv_safe(row.email),
                 row.enrolled_at.isoformat() if row.enrolled_at else "",
                 row.last_activity_at.isoformat() if row.last_activity_at else "",
                 row.last_lesson or "",
@@ -243,7 +245,7 @@ def learner_csv(course: Course, status: str = "all", search: str = ""):
                 total,
                 round(100 * row.lessons_completed / total) if total else 0,
                 row.completed_at.isoformat() if row.completed_at else "",
-                row.certificate_code or "",
+                "" if row.deleted_at else row.certificate_code or "",
             )
         )
         if index % 500 == 0:

@@ -134,7 +134,9 @@ class QuestionResultOut(BaseModel):
         description="What counts as right: option keys, 'true'/'false', the number (within 'tolerance') or the "
         "accepted texts. Null while answers are hidden.",
     )
-    tolerance: float | None = Field(default=None, description="For a numeric question once answers are shown.")
+    tolerance: float | None = Field(
+        default=None, description="For a numeric question once answers are shown."
+    )
 
 
 class AttemptOut(BaseModel):

@@ -33,6 +33,7 @@ def course(course_id):
     return render_template(
         "catalog/course.html",
         course=found,
+        about=services.describe_course(found, current_language()),
         enrolled=enrolled,
         progress=learning.course_progress(user, found) if enrolled else None,
         enrol_form=EnrolForm(),

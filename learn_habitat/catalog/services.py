@@ -97,3 +97,63 @@ def lesson_view(library: CourseLibrary, course_id: str, lesson_id: str, language
         total=len(order),
         is_fallback=lesson.language != language,
     )
+
+
+@dataclass(frozen=True)
+class LocalText:
+    """A text and the language it is written in (the page's, or the course's source language as a fallback)."""
+
+    text: str
+    language: str
+
+
+@dataclass(frozen=True)
+class CourseDescription:
+    """What the course page tells a learner before they enrol, in the page language where it is written.
+
+    ``certificate_criteria`` is ``None`` when the course says nothing: the page then words the completion rule
+    (``completion_rule``, ``min_average``, ``has_quizzes``) itself.
+    """
+
+    outcomes: tuple[LocalText, ...]
+    audience: LocalText | None
+    prerequisites: LocalText | None
+    certificate_criteria: LocalText | None
+    completion_rule: str
+    min_average: float | None
+    has_quizzes: bool
+    authors: tuple[str, ...]
+    reviewers: tuple[str, ...]
+    last_reviewed: object  # datetime.date | None
+
+
+def _local_text(metadata, key: str, language: str, source_language: str) -> LocalText | None:
+    text = metadata.text(key, language, source_language)
+    if not text:
+        return None
+    written_in = language if metadata.texts.get(key, {}).get(language) else source_language
+    return LocalText(text, written_in)
+
+
+def describe_course(course: Course, language: str) -> CourseDescription:
+    """Outcomes, audience, prerequisites, certificate criteria and review facts of ``course`` in ``language``."""
+    from learn_habitat.content.metadata import CourseMetadata
+
+    metadata = course.metadata or CourseMetadata()
+    source = course.source_language
+    outcomes = metadata.outcomes_in(language, source)
+    outcomes_language = language if metadata.outcomes.get(language) else source
+    rule = course.completion.get("rule", "all-lessons")
+    minimum = course.completion.get("min_average")
+    return CourseDescription(
+        outcomes=tuple(LocalText(item, outcomes_language) for item in outcomes),
+        audience=_local_text(metadata, "audience", language, source),
+        prerequisites=_local_text(metadata, "prerequisites", language, source),
+        certificate_criteria=_local_text(metadata, "certificate_criteria", language, source),
+        completion_rule=rule,
+        min_average=minimum,
+        has_quizzes=bool(course.quiz_ids()),
+        authors=tuple(metadata.authors),
+        reviewers=tuple(metadata.reviewers),
+        last_reviewed=metadata.last_reviewed,
+    )

@@ -73,7 +73,9 @@ def translation_status(course: Course, languages=SUPPORTED_LANGUAGES) -> CourseT
             else:
                 current.append(lesson_id)
         terminology = tuple(terminology_problems(course, language))
-        result[language] = LanguageStatus(language, tuple(missing), tuple(outdated), tuple(current), terminology)
+        result[language] = LanguageStatus(
+            language, tuple(missing), tuple(outdated), tuple(current), terminology
+        )
     return CourseTranslationStatus(course.id, course.source_language, result)
 
 

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import random
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 
 from learn_habitat.accounts.auth import signed_in_user
 from learn_habitat.catalog import services as catalog
 from learn_habitat.course_library import current_library
 from learn_habitat.extensions import db
 from learn_habitat.i18n import current_language
-from learn_habitat.learning import forms, services
+from learn_habitat.learning import certificates, forms, services
 from learn_habitat.learning.rate_limits import enrolment_key_limits
+from learn_habitat.site.routes import current_identity
+from learn_habitat.urls import external_url
 
 blueprint = Blueprint("learning", __name__)
 
@@ -37,9 +40,8 @@ def lesson(course_id, lesson_id):
     user = signed_in_user()
     course = view.course
     if not services.can_read_lesson(user, course, lesson_id):
-        if user is None:
-            flash(_("Sign in and enrol to read this lesson."), "info")
-            return redirect(url_for("accounts.login", next=request.path))
+        if user is None:  # offered an account first (most guests have none), with sign-in beside it
+            return redirect(url_for("accounts.account_needed", next=request.path))
         flash(_("Enrol in the course to read this lesson."), "info")
         return redirect(url_for("catalog.course", course_id=course.id))
     enrolment = services.find_enrolment(user, course.id)
@@ -217,20 +219,60 @@ def dashboard():
 @blueprint.get("/courses/<course_id>/certificate")
 @login_required
 def my_certificate(course_id):
-    """My certificate for a completed course, ready to print."""
+    """My certificate for a completed course, ready to print or to download as PDF."""
     course = _course_or_404(course_id)
     completion = services.my_certificate(current_user, course.id)
     if completion is None:
         flash(_("Complete the course to get your certificate."), "info")
         return redirect(url_for("catalog.course", course_id=course.id))
-    return render_template("learning/certificate.html", course=course, completion=completion, owner=True)
+    return _certificate_page(course, completion, owner=True)
+
+
+@blueprint.get("/courses/<course_id>/certificate.pdf")
+@login_required
+def certificate_pdf(course_id):
+    """My certificate as a PDF made here, with its fonts embedded; a page naming missing fonts otherwise."""
+    course = _course_or_404(course_id)
+    completion = services.my_certificate(current_user, course.id)
+    if completion is None:
+        return redirect(url_for("learning.my_certificate", course_id=course.id))
+    facts = _certificate_facts(course, completion)
+    try:
+        pdf = certificates.certificate_pdf(
+            facts,
+            current_language(),
+            certificates.pdf_texts(facts),
+            current_identity().accent,
+            current_app.config.get("CERTIFICATE_FONTS_DIR"),
+        )
+    except certificates.MissingFonts as missing:
+        return render_template(
+            "learning/certificate_fonts_missing.html", course=course, needs=missing.needs
+        ), 503
+    response = current_app.response_class(pdf, mimetype="application/pdf")
+    filename = f"certificate-{course.id}-{completion.certificate_code}.pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @blueprint.get("/certificates/<code>")
 def verify_certificate(code):
-    """Public verification: name, course and date, nothing else."""
+    """Public verification: the certificate's facts (never the learner's email)."""
     completion = services.find_certificate(code)
     if completion is None:
         return render_template("learning/certificate_unknown.html", code=code[:40]), 404
-    course = current_library().get(completion.course_id)
-    return render_template("learning/certificate.html", course=course, completion=completion, owner=False)
+    return _certificate_page(current_library().get(completion.course_id), completion, owner=False)
+
+
+def _certificate_facts(course, completion):
+    url = external_url("learning.verify_certificate", code=completion.certificate_code)
+    return certificates.certificate_facts(completion, course, current_language(), current_identity(), url)
+
+
+def _certificate_page(course, completion, owner):
+    facts = _certificate_facts(course, completion)
+    qr = Markup(certificates.qr_svg(facts.verification_url, _("QR code of the verification address")))
+    return render_template(
+        "learning/certificate.html", course=course, completion=completion, facts=facts, qr=qr, owner=owner
+    )

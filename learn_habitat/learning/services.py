@@ -544,11 +544,16 @@ def new_certificate_code() -> str:
 
 
 def find_certificate(code: str) -> Completion | None:
-    """The completion with this verification code (any case, spaces ignored)."""
+    """The completion with this verification code (any case, spaces ignored); a certificate whose holder
+    deleted their account no longer verifies."""
     code = "".join(str(code or "").split()).upper()
     if not 1 <= len(code) <= 32:
         return None
-    return db.session.scalar(select(Completion).where(Completion.certificate_code == code))
+    return db.session.scalar(
+        select(Completion)
+        .join(User, User.id == Completion.user_id)
+        .where(Completion.certificate_code == code, User.deleted_at.is_(None))
+    )
 
 
 def my_certificate(user: User, course_id: str) -> Completion | None:

@@ -51,7 +51,6 @@ What share of income is the usual affordability benchmark, in percent?
 Which city hosted Habitat II?
 
 = Istanbul
-= İstanbul
 :::
 """
 

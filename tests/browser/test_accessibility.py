@@ -118,7 +118,23 @@ def accounts(site):
         fail_quiz_once(site.app, f"struggler-{language}@example.org", site.course, site.course.quiz_ids()[1])
     for language in KEYBOARD_LANGUAGES:
         make_user(site.app, f"keyboard-{language}@example.org", "Kofi Mensah", language=language)
-    return SimpleNamespace(certificate_codes=codes)
+    return SimpleNamespace(certificate_codes=codes, email_change_tokens=email_change_tokens(site.app))
+
+
+def email_change_tokens(app):
+    """Per language: the mailed link's token that would move the struggler to a new address."""
+    from learn_habitat.accounts.models import User
+    from learn_habitat.accounts.services import make_email_change_token
+
+    with app.app_context():
+        return {
+            language: make_email_change_token(
+                db.session.scalar(db.select(User).filter_by(email=f"struggler-{language}@example.org")),
+                f"new-{language}@example.org",
+                app.config["SECRET_KEY"],
+            )
+            for language in LANGUAGES
+        }
 
 
 @pytest.fixture(scope="module")
@@ -177,6 +193,10 @@ PAGES = {
     "quiz-after-a-fail": ("struggler", "/courses/{course}/{quiz}"),
     "dashboard": ("learner", "/dashboard"),
     "profile": ("learner", "/profile"),
+    "developer": ("learner", "/profile/developer"),
+    "delete-account": ("learner", "/profile/delete"),
+    "confirm-new-email": ("guest", "/profile/email/confirm/{email_change}"),
+    "account-needed": ("guest", "/account-needed?next=/courses/{course}/{lesson}"),
     "certificate": ("learner", "/courses/{course}/certificate"),
     "verification": ("guest", "/certificates/{code}"),
     "guest-course": ("guest", "/courses/{course}/"),
@@ -188,7 +208,15 @@ PAGES = {
     "learners": ("admin", "/admin/courses/{course}/learners"),
     "export": ("admin", "/admin/export"),
     "translations": ("admin", "/admin/translations"),
+    # The footer pages (learn_habitat/site): Markdown per language, rendered like lessons.
+    "about": ("guest", "/about"),
+    "contact": ("guest", "/contact"),
+    "privacy": ("guest", "/privacy"),
+    "terms": ("guest", "/terms"),
+    # Search results (learn_habitat/search) for a word with several hits: titles and passages with <mark>.
+    "search": ("guest", "/search?q={search_word}"),
 }
+SEARCH_WORDS = {"en": "housing", "ar": "السكن", "zh": "住房"}
 
 
 def visit(tabs, site, accounts, page_type, language, phone=False):
@@ -200,6 +228,8 @@ def visit(tabs, site, accounts, page_type, language, phone=False):
         first_lesson=site.course.lesson_ids[0],
         quiz=site.course.quiz_ids()[1],
         code=accounts.certificate_codes[language],
+        email_change=accounts.email_change_tokens[language],
+        search_word=SEARCH_WORDS[language],
     )
     tab = tabs(role, language, phone)
     response = tab.goto(url)

@@ -130,3 +130,49 @@ def test_the_package_script_accepts_what_the_server_accepts_in_each_language(lan
     typed = javascript_normalise([row[2] for row in rows])
     accepted = javascript_normalise([row[1] for row in rows])
     assert typed == accepted
+
+
+QUIZ_FRONT = "title: Check\ntype: quiz\nminutes: 5\n"
+SOURCE_QUIZ = "::: question text\nWho is the custodian?\n\n= World Health Organization\n= WHO\n:::\n"
+# What each translation accepts: its own name, and WHO, but no longer the English name.
+DROPPED = {
+    "ar": "منظمة الصحة العالمية",
+    "en": "World Health Organisation",
+    "es": "Organización Mundial de la Salud",
+    "fr": "Organisation mondiale de la Santé",
+    "ru": "Всемирная организация здравоохранения",
+    "zh": "世界卫生组织",
+}
+
+
+@pytest.mark.parametrize("language", ["ar", "es", "fr", "ru", "zh"])
+def test_a_translated_question_that_drops_a_source_answer_is_flagged(course_dir, language):
+    from learn_habitat.content import check_courses
+
+    course_dir.write_lesson("details", SOURCE_QUIZ, front=QUIZ_FRONT)
+    translated = f"::: question text\nQ?\n\n= {DROPPED[language]}\n= WHO\n:::\n"
+    course_dir.write_lesson("details", translated, language=language, front=QUIZ_FRONT)
+    found = [p for p in check_courses(course_dir.path) if "accepts fewer answers" in p.message]
+    assert [(p.path.split("/")[-2], p.line, p.is_error) for p in found] == [(language, 9, False)]
+    assert "'World Health Organization'" in found[0].message and "(en/details.md)" in found[0].message
+
+
+@pytest.mark.parametrize("language", ["ar", "es", "fr", "ru", "zh"])
+def test_a_translation_that_keeps_every_source_answer_in_any_spelling_is_not_flagged(course_dir, language):
+    from learn_habitat.content import check_courses
+
+    course_dir.write_lesson("details", SOURCE_QUIZ, front=QUIZ_FRONT)
+    translated = (
+        f"::: question text\nQ?\n\n= {DROPPED[language]}\n= world health organization\n= ＷＨＯ\n:::\n"
+    )
+    course_dir.write_lesson("details", translated, language=language, front=QUIZ_FRONT)
+    assert [p for p in check_courses(course_dir.path) if "accepts fewer answers" in p.message] == []
+
+
+def test_the_source_quiz_itself_is_not_compared(course_dir):
+    from learn_habitat.content import check_courses
+
+    course_dir.write_lesson(
+        "details", SOURCE_QUIZ.replace("= WHO\n", f"= {DROPPED['en']}\n"), front=QUIZ_FRONT
+    )
+    assert [p for p in check_courses(course_dir.path) if "accepts fewer answers" in p.message] == []

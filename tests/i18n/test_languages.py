@@ -228,4 +228,4 @@ def test_translations_stamp_command(course_dir):
     assert "translation_of: " in (course_dir.path / "fr" / "welcome.md").read_text()
     report = CliRunner().invoke(main, ["translations", "--json", "--path", str(course_dir.root)])
     fr = json.loads(report.stdout)["courses"][0]["languages"]["fr"]
-    assert fr == {"missing": ["details"], "outdated": [], "up_to_date": ["welcome"]}
+    assert fr == {"missing": ["details"], "outdated": [], "up_to_date": ["welcome"], "terminology": []}

@@ -157,6 +157,9 @@ def test_hostile_course_values_are_text_on_every_site_page(app_for, tmp_path):
     pages.append("/dashboard")
     submitted = client.post(f"/courses/{COURSE_ID}/details/attempts", data={"submission_id": "s1", "q1": "b"})
     assert submitted.status_code == 302
+    # A pass reveals the right answer and the feedback on the failed attempt's page: all of it arrives as text.
+    passed = client.post(f"/courses/{COURSE_ID}/details/attempts", data={"submission_id": "s2", "q1": "a"})
+    assert passed.status_code == 302
     pages.append(submitted.headers["Location"])
     seen = set()
     for url in pages:
@@ -379,6 +382,7 @@ SANITISED = {
     "option.feedback_html",
     "question.correct_feedback_html",
     "question.incorrect_feedback_html",
+    "page.html",  # site/page.html: a footer page, rendered by the LessonRenderer
 }
 
 
