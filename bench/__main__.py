@@ -1,4 +1,4 @@
-"""``python -m bench [--quick] [--only page-weight,throughput,pipeline,scorm,scale]``: run the suite."""
+"""``python -m bench [--quick] [--only page-weight,throughput,pipeline,scorm,scale,search]``: run the suite."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ SECTIONS = {
     "pipeline": "bench.pipeline",
     "scorm": "bench.scorm",
     "scale": "bench.scale",
+    "search": "bench.search",
 }
 TIME_BUDGET_SECONDS = 600
 

@@ -37,7 +37,7 @@ def test_courses_json_lists_languages_and_lessons():
     result = CliRunner().invoke(main, ["courses", "--json", "--path", str(SHIPPED_COURSES)])
     assert result.exit_code == 0
     listing = {course["id"]: course for course in json.loads(result.stdout)["courses"]}
-    assert set(listing) == {"new-urban-agenda", "monitoring-sdg-11", "adequate-housing"}
+    assert set(listing) == {"new-urban-agenda", "monitoring-sdg-11", "adequate-housing", "cities-and-crises"}
     for course in listing.values():
         assert "en" in course["languages"]
         assert sum(len(module["lessons"]) for module in course["modules"]) >= 6

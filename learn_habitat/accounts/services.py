@@ -198,18 +198,15 @@ def prepare_registration(email: str, name: str, password: str, language: str = "
     errors = []
     checked = {}
     for key, check in (
-        ("name", lambda: _clean_name(name)),
         ("email", lambda: normalize_email(email)),
+        ("name", lambda: _clean_name(name)),
+        ("password", lambda: check_password_rules(password, (checked.get("name"), checked.get("email")))),
         ("language", lambda: _check_language(language)),
     ):
         try:
             checked[key] = check()
         except AccountError as error:
             errors.append(error)
-    try:
-        check_password_rules(password, (checked.get("name") or str(name or ""), checked.get("email") or ""))
-    except AccountError as error:
-        errors.append(error)
     if errors:
         raise AccountErrors(errors)
     return Registration(checked["email"], checked["name"], language, generate_password_hash(password))

@@ -66,7 +66,9 @@ def _learning_error(error: learning.LearningError):
 def _account_error(error: accounts.AccountError):
     db.session.rollback()
     status = 409 if error.code == "email_taken" else 422
-    return error_response(status, error.code, error.text, {error.field: error.text} if error.field else None)
+    # A sign-up reports every field's problem at once (AccountErrors), each under its field.
+    fields = {e.field: e.text for e in getattr(error, "errors", [error]) if e.field}
+    return error_response(status, error.code, error.text, fields or None)
 
 
 def _json(model: BaseModel, status: int = 200):

@@ -106,6 +106,7 @@ RESERVED_IDS = frozenset(
     {
         "main",
         "language-switch",
+        "header-search-query",
         "certificate-title",
         "quiz-heading",
         "quiz-form",

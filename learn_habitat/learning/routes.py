@@ -8,7 +8,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from markupsafe import Markup
 
 from learn_habitat.accounts.auth import signed_in_user
 from learn_habitat.catalog import services as catalog
@@ -272,7 +271,7 @@ def _certificate_facts(course, completion):
 
 def _certificate_page(course, completion, owner):
     facts = _certificate_facts(course, completion)
-    qr = Markup(certificates.qr_svg(facts.verification_url, _("QR code of the verification address")))
+    qr = certificates.qr_svg(facts.verification_url, _("QR code of the verification address"))
     return render_template(
         "learning/certificate.html", course=course, completion=completion, facts=facts, qr=qr, owner=owner
     )

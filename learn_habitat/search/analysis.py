@@ -24,6 +24,18 @@ import snowballstemmer
 STEMMERS = {"ar": "arabic", "en": "english", "es": "spanish", "fr": "french", "ru": "russian"}
 MAX_QUERY_TERMS = 16
 
+# Function words: a query needs them only when it has nothing else, and they are never marked. Short lists of
+# our own (Snowball's are not in the package), as terms through the same analysis as any word.
+STOP_WORDS = {
+    "ar": "في من على إلى عن أو ثم أن إن التي الذي هذا هذه ذلك تلك مع كما قد",
+    "en": "a an and are as at be by for from has have in into is it its of on or that the their this to was "
+    "were which with",
+    "es": "a al como con de del el en es la las lo los o para por que se su sus un una y",
+    "fr": "à au aux ce ces d dans de des du en est et il ils l la le les leur leurs ou par pour qu que qui sa se "
+    "ses son sur un une",
+    "ru": "а в во для до за и или из к как на не о об от по с со что это",
+}
+
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # Combining marks belong to the word they sit on (Python's \w does not match them, so "الإِسْكَان" would
 # otherwise fall apart at each haraka); zero-width joiners too.
@@ -78,6 +90,16 @@ def query_terms(query: str, language: str) -> tuple[str, ...]:
         else:
             terms.append(term(match.group(), language))
     return tuple(dict.fromkeys(terms))[:MAX_QUERY_TERMS]
+
+
+def is_stop_term(term_: str, language: str) -> bool:
+    """Whether a term is one of the language's function words ("the", "de", "и", "في")."""
+    return term_ in _stop_terms(language)
+
+
+@lru_cache(maxsize=8)
+def _stop_terms(language: str) -> frozenset[str]:
+    return frozenset(term(word, language) for word in STOP_WORDS.get(language, "").split())
 
 
 @lru_cache(maxsize=65536)

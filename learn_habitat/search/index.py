@@ -17,7 +17,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 from learn_habitat.content import Course, CourseLibrary
-from learn_habitat.search.analysis import query_terms, tokens
+from learn_habitat.search.analysis import is_stop_term, query_terms, tokens
 from learn_habitat.search.plain_text import sections
 
 MAX_QUERY_LENGTH = 200
@@ -96,7 +96,9 @@ class SearchPage:
 
 def search(library: CourseLibrary, query: str, language: str, page: int = 1) -> SearchPage:
     """The ``page``-th page of courses and lessons in ``language`` that contain every word of ``query``."""
-    query = " ".join(str(query or "").split())
+    query = str(query or "")
+    # Cut before splitting too, so a huge query string costs no more than a long one.
+    query = " ".join(query[: MAX_QUERY_LENGTH * 8].split())
     shortened = len(query) > MAX_QUERY_LENGTH
     query = query[:MAX_QUERY_LENGTH].rstrip()
     index = _library_index(library).for_language(library, language)
@@ -149,8 +151,8 @@ class LanguageIndex:
         """Matching document numbers, best first, each with the terms to mark (by id); and whether the query
         had any word at all.
 
-        Every word must match, except very common ones (in more than half the documents, such as "the"),
-        which only add to the score, are not marked and are needed only when the query has nothing else.
+        Every word must match, except function words ("the", "de", "и"), which only add to the score, are not
+        marked and are needed only when the query has nothing else.
         """
         total = len(self.documents)
         scored: list[tuple[float, int, dict[int, str]]] = []
@@ -160,17 +162,13 @@ class LanguageIndex:
         for language, members in self.by_language.items():
             terms = query_terms(query, language)
             searched = searched or bool(terms)
+            required = [term for term in terms if not is_stop_term(term, language)] or terms
             # The vocabulary is shared by the library's languages: a known term may be absent from this one.
-            postings = [self.postings.get(self.vocabulary.get(term, -1)) for term in terms]
-            if not terms or None in postings:
+            found = {term: self.postings.get(self.vocabulary.get(term, -1)) for term in terms}
+            if not required or any(found[term] is None for term in required):
                 continue
-            term_ids = [self.vocabulary[term] for term in terms]
-            rare = {
-                term_id: term
-                for term_id, term, posting in zip(term_ids, terms, postings, strict=True)
-                if len(posting) * 2 <= total or _is_han(term)
-            }
-            wanted = rare or dict(zip(term_ids, terms, strict=True))
+            postings = [posting for posting in found.values() if posting is not None]
+            wanted = {self.vocabulary[term]: term for term in required}
             candidates = set(members).intersection(*(self.postings[term_id] for term_id in wanted))
             for number in candidates:
                 score = sum(self._bm25(posting, number, total) for posting in postings)
@@ -361,7 +359,3 @@ def _parts(text: str, start: int, end: int, marks) -> tuple[Part, ...]:
     if cursor < end:
         parts.append(Part(text[cursor:end]))
     return tuple(parts)
-
-
-def _is_han(term: str) -> bool:
-    return "\u3400" <= term[0] <= "\u9fff" or "\uf900" <= term[0] <= "\ufaff" or term[0] >= "\U00020000"

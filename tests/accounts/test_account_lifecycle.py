@@ -414,3 +414,13 @@ def test_the_next_of_a_confirmation_link_stays_on_this_site(app, client, address
     link = mailed_link(app, "new@example.org", "/register/confirm/")
     assert "evil" not in link
     assert client.post(link, data={"password": PASSWORD}).headers["Location"] == "/dashboard"
+
+
+def test_api_sign_up_reports_every_field_at_once(client):
+    response = client.post(
+        "/api/v1/users", json={"email": "nobody@", "name": "Lea", "password": "password1234", "language": "en"}
+    )
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["error"]["code"] == "invalid_email"
+    assert set(body["error"]["fields"]) == {"email", "password"}

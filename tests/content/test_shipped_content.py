@@ -76,8 +76,11 @@ def test_each_module_has_a_documented_case_and_the_course_spans_several_regions(
                 source_regions = course.lessons[course.source_language][lesson_id].metadata.case_regions
                 assert lesson.metadata.case_regions == source_regions, (language, lesson_id)
             english = course.lessons["en"][lesson_id]
-            if english.metadata.case_regions:
-                assert any(re.match(r"Case:", heading.text) for heading in english.headings), lesson_id
+            # A marked lesson that tells its case under a "Case:" heading (older lessons weave cases into
+            # their text and are marked too, but only headed cases count here).
+            if english.metadata.case_regions and any(
+                re.match(r"Case:", heading.text) for heading in english.headings
+            ):
                 module_regions |= set(english.metadata.case_regions)
         assert module_regions, f"module {module.id} has no lesson with a documented case"
         regions |= module_regions

@@ -223,3 +223,35 @@ def test_the_index_is_built_once_per_library_and_language(course_dir, monkeypatc
     assert len(analysed) == 3
     search(library, "table", "fr")
     assert len(analysed) == 3
+
+
+def test_quiz_questions_answers_and_feedback_are_not_searchable(course_dir):
+    course_dir.write_lesson(
+        "details",
+        """\
+        Answer this to check what you learned.
+
+        ::: question single
+        Which zebracorn question?
+
+        - [ ] Wrong
+            > Quokkafeedback explains.
+        - [x] Narwhalanswer
+            > Right.
+        :::
+        """,
+        front="title: Check\ntype: quiz\nminutes: 5\npass_mark: 50\n",
+    )
+    course_dir.write_lesson("welcome", "Hello.\n")
+    library = load_library(course_dir.root)
+    assert len(library) == 1, library.problems
+    for secret in ["zebracorn", "quokkafeedback", "narwhalanswer"]:
+        assert search(library, secret, "en").total == 0
+    assert [h.lesson_id for h in search(library, "learned", "en").hits] == ["details"]
+
+
+def test_a_function_word_found_nowhere_does_not_stop_the_search(course_dir):
+    course_dir.write_lesson("welcome", "Tenure matters.\n")
+    hits = search(load_library(course_dir.root), "tenure were", "en").hits
+    assert [h.lesson_id for h in hits] == ["welcome"]
+    assert marked(hits[0].passage) == ["Tenure"]

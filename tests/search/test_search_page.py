@@ -34,13 +34,20 @@ def test_every_page_has_a_search_form_in_the_header_that_works_without_javascrip
     [
         ("en", "human rights", "/courses/adequate-housing/housing-as-a-human-right", "<mark>right</mark>"),
         ("ru", "жилищами", "/courses/adequate-housing/housing-as-a-human-right", "<mark>Жилище</mark>"),
-        ("fr", "declaration", "/courses/adequate-housing/housing-as-a-human-right#", "<mark>Déclaration</mark>"),
+        (
+            "fr",
+            "declaration",
+            "/courses/adequate-housing/housing-as-a-human-right#",
+            "<mark>Déclaration</mark>",
+        ),
         ("es", "viviendas", "/courses/adequate-housing/housing-as-a-human-right", "<mark>vivienda</mark>"),
         ("ar", "الإِسْكَان", "/courses/monitoring-sdg-11/targets-11-1-to-11-4", "<mark>الإسكان</mark>"),
         ("zh", "住房", "/courses/adequate-housing/housing-as-a-human-right", "<mark>住房</mark>"),
     ],
 )
-def test_a_guest_finds_a_lesson_in_the_page_language_with_the_word_marked(client, language, query, link, mark):
+def test_a_guest_finds_a_lesson_in_the_page_language_with_the_word_marked(
+    client, language, query, link, mark
+):
     html = get_search(client, query, language)
     assert any(href.startswith(link) for href in result_links(html)), result_links(html)
     assert mark in html
@@ -54,7 +61,9 @@ def test_the_query_and_the_passage_are_escaped(client):
 
 
 def test_markup_written_in_a_lesson_is_shown_as_text_around_the_mark(app_config, course_dir):
-    course_dir.write_lesson("welcome", "## Tags\n\nWrite `<img src=x onerror=alert(1)>` never; tenure rules.\n")
+    course_dir.write_lesson(
+        "welcome", "## Tags\n\nWrite `<img src=x onerror=alert(1)>` never; tenure rules.\n"
+    )
     app_config["COURSE_LIBRARY"] = load_library(course_dir.root)
     from learn_habitat import create_app
 
