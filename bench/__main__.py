@@ -1,4 +1,4 @@
-"""``python -m bench [--quick] [--only page-weight,throughput,pipeline,scorm,scale,search]``: run the suite."""
+"""``python -m bench [--quick] [--only page-weight,throughput,pipeline,scorm,scale,search,startup]``: run the suite."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ SECTIONS = {
     "scorm": "bench.scorm",
     "scale": "bench.scale",
     "search": "bench.search",
+    "startup": "bench.startup",
 }
 TIME_BUDGET_SECONDS = 600
 

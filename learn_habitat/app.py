@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from learn_habitat import course_library, errors, i18n, urls
+from learn_habitat import course_library, errors, i18n, lti, urls
 from learn_habitat.accounts import auth as accounts_auth
 from learn_habitat.config import apply_config
 from learn_habitat.database import MIGRATIONS_DIR, render_migration_item
@@ -51,13 +51,19 @@ def build_app(config=None) -> Flask:
     from learn_habitat.privacy.routes import blueprint as privacy
     from learn_habitat.search.routes import blueprint as search
     from learn_habitat.site import routes as site
+    from learn_habitat.tools.routes import blueprint as tools
 
     _version_static_urls(app)
     site.init_app(app)
-    for blueprint in (ops, catalog, learning, accounts, privacy, search, admin, api, site.blueprint):
+    for blueprint in (ops, catalog, learning, tools, accounts, privacy, search, admin, api, site.blueprint):
         app.register_blueprint(blueprint)
     # The API authenticates with bearer tokens, never cookies, so cross-site forms cannot use it.
     csrf.exempt(api)
+    if app.config["PREVIEW"]:
+        from learn_habitat import preview
+
+        preview.init_app(app)
+    lti.init_app(app)
     return app
 
 

@@ -381,16 +381,57 @@ def set_enrolment_key_command(course_id, key_stdin):
 def serve_command(host, port, workers):
     """Serve the site with gunicorn; LEARN_HABITAT_DEBUG=1 gives Flask's reloading development server.
 
-    Refuses to start (exit 2) while the database cannot be reached or its schema is behind the code.
+    Refuses to start (exit 2) while the database cannot be reached or its schema is behind the code. Course
+    changes are served within seconds, without a restart (LEARN_HABITAT_LIVE_COURSE_UPDATES=false turns it off).
     """
     app = create_app()
     _refuse_unready_database(app)
+    live = bool(app.config.get("LIVE_COURSE_UPDATES"))
     if os.environ.get("LEARN_HABITAT_DEBUG", "").lower() in {"1", "true", "yes"}:
+        # The reloader runs the site in a child process (WERKZEUG_RUN_MAIN): only that one watches the courses.
+        if live and os.environ.get("WERKZEUG_RUN_MAIN") == "true":
+            from learn_habitat.live_courses import CourseWatcher
+
+            CourseWatcher(app).start()
         app.run(host=host, port=port, debug=True)
         return
     from learn_habitat.wsgi_server import run_gunicorn
 
-    run_gunicorn(f"{host}:{port}", workers)
+    run_gunicorn(f"{host}:{port}", workers, app=app, live_updates=live)
+
+
+@main.command("preview", with_appcontext=False)
+@click.argument("course", required=False)
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Keep 127.0.0.1: the preview has no accounts."
+)
+@click.option("--port", default=5001, show_default=True, type=int)
+@click.option("--path", type=click.Path(file_okay=False), default=None, help="Folder of courses.")
+def preview_command(course, host, port, path):
+    """Preview the courses (only COURSE, a folder name or path, if given) while you write them.
+
+    Pages reload themselves when you save, and show the checker's problems of their files (path:line). No
+    database or account is needed: every lesson is open, and nothing is kept after you stop (Ctrl+C).
+    """
+    import logging
+
+    from learn_habitat.live_courses import CourseWatcher
+    from learn_habitat.preview import create_preview_app
+
+    try:
+        app, folder = create_preview_app(path or _courses_dir_default(), course, host, port)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    app.logger.setLevel(logging.INFO)
+    watcher = CourseWatcher(app).start()
+    click.echo(
+        f"Previewing {app.config['COURSES_DIR']}: open http://{host}:{port}/ (Ctrl+C to stop)", err=True
+    )
+    try:
+        app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    finally:
+        watcher.stop()
+        folder.cleanup()
 
 
 def _refuse_unready_database(app) -> None:
@@ -419,3 +460,120 @@ def _refuse_unready_database(app) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@main.group("lti")
+def lti_group():
+    """LTI 1.3: register partner platforms, print the tool's settings, send queued scores, rotate keys."""
+
+
+@lti_group.command("config")
+def lti_config_command():
+    """Print what a platform's admin types in (all URLs from PUBLIC_URL)."""
+    from learn_habitat.lti.services import tool_configuration
+
+    config = tool_configuration()
+    for label, key in (
+        ("Tool URL", "tool_url"),
+        ("Initiate login URL", "login_url"),
+        ("Launch (target link) URL", "launch_url"),
+        ("Redirection URI(s)", "redirect_uris"),
+        ("Deep linking URL", "deep_linking_url"),
+        ("Public keyset (JWKS) URL", "jwks_url"),
+    ):
+        value = config[key]
+        click.echo(f"{label}: {' '.join(value) if isinstance(value, list) else value}")
+
+
+@lti_group.command("add-platform")
+@click.option("--issuer", required=True, help="The platform's issuer (platform ID).")
+@click.option("--client-id", required=True, help="The client id the platform assigned to this tool.")
+@click.option("--deployment-id", "deployment_ids", multiple=True, required=True, help="Repeatable.")
+@click.option("--login-url", required=True, help="The platform's authentication request URL.")
+@click.option("--token-url", required=True, help="The platform's access token URL.")
+@click.option("--jwks-url", required=True, help="The platform's public keyset URL.")
+@click.option("--name", default="", help="A name to show admins.")
+@click.option("--frame-origin", "frame_origins", multiple=True, help="An origin that frames the site.")
+def lti_add_platform_command(
+    issuer, client_id, deployment_ids, login_url, token_url, jwks_url, name, frame_origins
+):
+    """Register a partner LMS."""
+    from learn_habitat.admin import audit
+    from learn_habitat.extensions import db
+    from learn_habitat.lti.services import LtiError, register_platform
+
+    try:
+        platform = register_platform(
+            name,
+            issuer,
+            client_id,
+            login_url,
+            token_url,
+            jwks_url,
+            list(deployment_ids),
+            " ".join(frame_origins),
+        )
+    except LtiError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    audit.record(
+        None,
+        "lti_add_platform",
+        platform.issuer,
+        client_id=platform.client_id,
+        deployments=" ".join(deployment_ids),
+    )
+    db.session.commit()
+    click.echo(f"Registered {platform.issuer} (client id {platform.client_id})")
+
+
+@lti_group.command("remove-platform")
+@click.option("--issuer", required=True)
+@click.option("--client-id", required=True)
+def lti_remove_platform_command(issuer, client_id):
+    """Forget a partner LMS: its launches stop at once."""
+    from learn_habitat.admin import audit
+    from learn_habitat.extensions import db
+    from learn_habitat.lti.services import find_registration, remove_platform
+
+    platform = find_registration(issuer, client_id)
+    if platform is None:
+        raise click.ClickException(f"no platform {issuer} with client id {client_id}")
+    audit.record(None, "lti_remove_platform", platform.issuer, client_id=platform.client_id)
+    remove_platform(platform)
+    db.session.commit()
+    click.echo(f"Removed {issuer} (client id {client_id})")
+
+
+@lti_group.command("send-scores")
+def lti_send_scores_command():
+    """Send the queued scores whose time has come (those that fail wait longer each time)."""
+    from flask import current_app
+
+    from learn_habitat.lti.keys import signing_key
+    from learn_habitat.lti.outbox import pending_scores, send_due_scores
+
+    sent, failed = send_due_scores(signing_key(current_app.instance_path))
+    click.echo(f"sent {sent}, failed {failed}, waiting {len(pending_scores())}")
+
+
+@lti_group.command("rotate-key")
+@click.option("--retire", "retire_kid", default=None, help="Instead, stop publishing the key with this kid.")
+def lti_rotate_key_command(retire_kid):
+    """Make a new signing key (older keys stay published until retired)."""
+    from flask import current_app
+
+    from learn_habitat.admin import audit
+    from learn_habitat.extensions import db
+    from learn_habitat.lti import keys
+
+    if retire_kid:
+        if not keys.retire_key(current_app.instance_path, retire_kid):
+            raise click.ClickException(f"no retirable key {retire_kid} (the last key is never retired)")
+        audit.record(None, "lti_retire_key", retire_kid)
+        click.echo(f"Retired {retire_kid}")
+    else:
+        key = keys.generate_key(current_app.instance_path)
+        audit.record(None, "lti_rotate_key", key.kid)
+        click.echo(f"New signing key {key.kid}")
+    db.session.commit()

@@ -25,6 +25,14 @@ class Defaults:
     DEBUG = False
     DATABASE_URL = None  # None: SQLite under instance/
     COURSES_DIR = None  # None: default_courses_dir()
+    # `learn-habitat serve` watches COURSES_DIR and serves a changed course within seconds (docs/deploy.md).
+    LIVE_COURSE_UPDATES = True
+    # The rendered courses are kept in instance/course-cache/, keyed by a hash of the courses and the code.
+    COURSE_CACHE = True
+    PREVIEW = (
+        False  # `learn-habitat preview`: every lesson readable without an account, problems on the pages
+    )
+    PREVIEW_COURSES = None  # with PREVIEW: the course folders shown (None: all)
     SECRET_KEY = None  # None: generated once into instance/secret_key
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

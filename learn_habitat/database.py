@@ -38,8 +38,12 @@ class UtcDateTime(TypeDecorator):
         return value
 
 
-def insert_ignoring_duplicates(model, values: dict, unique_columns: list[str]):
-    """An INSERT that does nothing when a row with the same unique columns exists (race-safe)."""
+def insert_ignoring_duplicates(model, values: dict, unique_columns: list[str] | None, returning=()):
+    """An INSERT that does nothing when a row with the same unique columns exists (race-safe).
+
+    ``unique_columns=None``: nothing on a conflict with any unique constraint. ``returning``: columns the
+    INSERT returns (no row when it inserted nothing), saving a SELECT afterwards.
+    """
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         statement = postgresql.insert(model).values(**values)
@@ -47,7 +51,11 @@ def insert_ignoring_duplicates(model, values: dict, unique_columns: list[str]):
         statement = sqlite.insert(model).values(**values)
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(dialect)
-    return db.session.execute(statement.on_conflict_do_nothing(index_elements=unique_columns))
+    statement = statement.on_conflict_do_nothing(index_elements=unique_columns)
+    if returning:
+        statement = statement.returning(*returning)
+    # Callers read rowcount (was the row inserted?): psycopg reports -1 for an INSERT unless asked to keep it.
+    return db.session.execute(statement.execution_options(preserve_rowcount=True))
 
 
 def render_migration_item(type_, obj, autogen_context):

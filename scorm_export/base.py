@@ -19,6 +19,7 @@ from lxml import html as lxml_html
 from markupsafe import Markup
 
 import learn_habitat
+from learn_habitat.activities.calculator import calculator_views
 from learn_habitat.content import SUPPORTED_LANGUAGES, Course, load_course, text_direction
 from learn_habitat.content.course_files import UnsafeCourseFile, read_course_file
 from learn_habitat.content.loader import MEDIA_FOLDER
@@ -26,6 +27,7 @@ from learn_habitat.content.media import media_problems
 
 HERE = Path(__file__).resolve().parent
 SITE_STYLESHEET = Path(learn_habitat.__file__).resolve().parent / "static" / "css" / "site.css"
+CALCULATOR_SCRIPT = Path(learn_habitat.__file__).resolve().parent / "static" / "js" / "calculator.js"
 TRANSLATIONS = Path(learn_habitat.__file__).resolve().parent / "translations"
 # Partials written once for the site and packages alike (learning/_objectives.html).
 SITE_TEMPLATES = Path(learn_habitat.__file__).resolve().parent / "templates"
@@ -110,11 +112,19 @@ def build_package_content(course: Course, language: str, exporter: Exporter) -> 
             total=len(order),
             quiz_data=_quiz_data(lesson) if lesson.type == "quiz" else None,
             messages=_quiz_messages(language, lesson.activity) if lesson.type == "quiz" else None,
+            **(
+                _checklist_context(lesson, language) if lesson.type == "checklist" and lesson.activity else {}
+            ),
+            # Results for the default values: the page shows them before (and without) calculator.js.
+            calculators=calculator_views(lesson.activity, {}, language, _translations(language).ugettext)
+            if lesson.type == "calculator" and lesson.activity
+            else (),
         ).encode("utf-8")
     files[LAUNCH_FILE] = (
         environment.get_template("index.html").render(**common, config=config, order=order).encode("utf-8")
     )
     files["assets/site.css"] = SITE_STYLESHEET.read_bytes()
+    files["assets/calculator.js"] = CALCULATOR_SCRIPT.read_bytes()  # the site's own, unchanged
     for asset in sorted((HERE / "assets").iterdir()):
         files[f"assets/{asset.name}"] = asset.read_bytes()
     for name in sorted(packaged.media_files):
@@ -200,7 +210,70 @@ def _runtime_config(course: Course, exporter: Exporter) -> dict:
         "version": course.version,
         "lessons": list(course.lesson_ids),
         "quizzes": quizzes,
+        "checklists": _checklist_config(course, exporter),
         "completion": dict(course.completion),
+    }
+
+
+# cmi.suspend_data holds at most 4,096 characters in SCORM 1.2 (CMIString4096); 2004 guarantees 64,000.
+SCORM12_SUSPEND_DATA_LENGTH = 4096
+
+
+def _checklist_config(course: Course, exporter: Exporter) -> dict:
+    """Per checklist lesson: how many statements and scale values runtime.js keeps in suspend data."""
+    source = course.lessons[course.source_language]
+    if exporter.api_version == "1.2" and longest_suspend_data(course) > SCORM12_SUSPEND_DATA_LENGTH:
+        raise ExportError(
+            f"the course's answers need up to {longest_suspend_data(course)} characters of suspend data, more "
+            f"than SCORM 1.2's {SCORM12_SUSPEND_DATA_LENGTH}: make its checklists shorter or export SCORM 2004"
+        )
+    return {
+        lesson_id: {
+            "statements": len(source[lesson_id].activity.statements),
+            "scale": len(source[lesson_id].activity.scale),
+        }
+        for lesson_id in course.lesson_ids
+        if source[lesson_id].type == "checklist"
+    }
+
+
+def _base36_length(number: int) -> int:
+    length = 1
+    while number >= 36:
+        number //= 36
+        length += 1
+    return length
+
+
+def longest_suspend_data(course: Course) -> int:
+    """The most characters runtime.js writes to cmi.suspend_data for this course (every quiz's best and
+    attempts in two base-36 digits, every statement of every checklist answered):
+    ``v1;<visited bits in hex>;<quiz>.<best>.<attempts>,...;<checklist>.<answers>,...``."""
+    source = course.lessons[course.source_language]
+    order = course.lesson_ids
+    quiz_parts = [_base36_length(order.index(q)) + 1 + 2 + 1 + 2 for q in course.quiz_ids()]
+    checklist_parts = [
+        _base36_length(order.index(lesson_id)) + 1 + len(source[lesson_id].activity.statements)
+        for lesson_id in order
+        if source[lesson_id].type == "checklist"
+    ]
+    separators = max(len(quiz_parts) - 1, 0) + max(len(checklist_parts) - 1, 0)
+    return len("v1;") + -(-len(order) // 4) + 1 + sum(quiz_parts) + 1 + sum(checklist_parts) + separators
+
+
+def _checklist_context(lesson, language: str) -> dict:
+    """The shared checklist form (answered by lesson.js in a package) and the data lesson.js reads."""
+    gettext = _translations(language).ugettext
+    checklist = lesson.activity
+    return {
+        "package": True,
+        "checklist": {"checklist": checklist, "answers": {}, "summary": None, "form": None},
+        "checklist_data": {
+            "lesson": lesson.id,
+            "themes": [len(theme.statements) for theme in checklist.themes],
+            "scale": len(checklist.scale),
+            "percent": gettext("%(percent)d%%") % {"percent": PERCENT_SENTINEL},
+        },
     }
 
 

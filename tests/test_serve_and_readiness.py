@@ -125,3 +125,27 @@ def test_readiness_is_503_without_any_course(blank_database, app_config, tmp_pat
 
 def test_the_code_has_exactly_one_migration_head():
     assert len(migration_heads()) == 1
+
+
+def test_serve_builds_the_app_once_and_hands_the_checked_app_to_gunicorn(
+    blank_database, app_config, monkeypatch
+):
+    import learn_habitat.cli
+    import learn_habitat.wsgi_server
+    from learn_habitat.wsgi_server import _Server
+
+    with blank_database.app_context():
+        upgrade()
+        db.engine.dispose()
+    built, handed = [], {}
+    monkeypatch.setattr(learn_habitat.cli, "create_app", lambda: built.append(create_app()) or built[-1])
+    monkeypatch.setattr(
+        learn_habitat.wsgi_server, "run_gunicorn", lambda bind, workers, **kw: handed.update(kw)
+    )
+    monkeypatch.setenv("LEARN_HABITAT_INSTANCE_PATH", app_config["INSTANCE_PATH"])
+    monkeypatch.setenv("LEARN_HABITAT_DATABASE_URL", app_config["DATABASE_URL"])
+    monkeypatch.setenv("LEARN_HABITAT_COURSES_DIR", app_config["COURSES_DIR"])
+    result = CliRunner().invoke(main, ["serve", "--port", "1"])
+    assert result.exit_code == 0, result.output
+    assert len(built) == 1 and handed == {"app": built[0], "live_updates": True}
+    assert _Server({"bind": "127.0.0.1:1"}, built[0]).wsgi() is built[0]  # gunicorn's load() builds nothing

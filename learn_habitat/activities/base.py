@@ -77,6 +77,10 @@ class ActivityType:
         """The activity's data for a rendered lesson (``None`` when it has none) and its problems."""
         return None, []
 
+    def translation_problems(self, translated, source) -> list[str]:
+        """What is wrong with a translation's activity data against its source's (both not ``None``)."""
+        return []
+
     def completion_rule(self) -> str:
         """What it takes to complete a lesson of this type, in a few words."""
         raise NotImplementedError

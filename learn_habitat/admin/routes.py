@@ -12,6 +12,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -19,10 +20,11 @@ from flask_wtf import FlaskForm
 from learn_habitat.accounts import services as accounts
 from learn_habitat.accounts.auth import admin_required
 from learn_habitat.accounts.models import Role, User
-from learn_habitat.admin import audit, forms, services
+from learn_habitat.admin import audit, charts, definitions, forms, services
 from learn_habitat.catalog import services as catalog
 from learn_habitat.course_library import current_library
 from learn_habitat.extensions import db
+from learn_habitat.i18n import current_language
 from learn_habitat.learning import services as learning
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
@@ -37,6 +39,12 @@ def _reportable_course(course_id):
     if not learning.is_course_author(current_user, course.id):
         abort(403)
     return course
+
+
+@blueprint.context_processor
+def figure_definitions():
+    """Every admin page can say what its figures count."""
+    return {"defined": definitions.FIGURES}
 
 
 @blueprint.before_request
@@ -115,16 +123,46 @@ def audit_log():
 def course_report(course_id):
     """Enrolment, completion, drop-off per lesson and correct rate per question."""
     course = _reportable_course(course_id)
+    lessons = services.lesson_stats(course)
+    scores = services.score_distribution(course)
     return render_template(
         "admin/course_report.html",
         course=course,
         summary=services.course_summary(course),
-        lessons=services.lesson_stats(course),
+        lessons=lessons,
         questions=services.question_stats(course),
+        scores=scores,
+        bands=_score_bands(),
+        funnel=_funnel_chart(course, lessons),
+        distribution=charts.bar_chart(
+            list(zip(_score_bands(), ((count,) for count in scores), strict=True)),
+            (("scores", _("Best scores")),),
+        ),
         enrol_form=forms.UserEmailForm(formdata=None),
         author_form=forms.AuthorForm(formdata=None),
         key_form=forms.EnrolmentKeyForm(formdata=None),
     )
+
+
+def _funnel_chart(course, lessons):
+    """Opened and completed, per lesson in course order, labelled with the lessons' titles."""
+    language = current_language()
+    return charts.bar_chart(
+        [(course.lesson(stat.lesson_id, language).title, (stat.viewed, stat.completed)) for stat in lessons],
+        (("opened", _("Opened")), ("completed", _("Completed"))),
+    )
+
+
+def _score_bands() -> list[str]:
+    """The names of the ten score bands: 0%–9%, 10%–19%, … 90%–100%."""
+    return [
+        _(
+            "%(low)s–%(high)s",
+            low=format_percent(tenth / 10),
+            high=format_percent(tenth / 10 + (0.1 if tenth == 9 else 0.09)),
+        )
+        for tenth in range(services.SCORE_BANDS)
+    ]
 
 
 def _page_number() -> int:
@@ -153,7 +191,6 @@ def learners(course_id):
         status=status if status in services.LEARNER_STATUSES else "all",
         statuses=services.LEARNER_STATUSES,
         search=search,
-        action_form=FlaskForm(),
     )
 
 
@@ -185,6 +222,27 @@ def enrol_learner(course_id):
         db.session.commit()
         flash(_("%(name)s is enrolled.", name=user.name), "success")
     return redirect(url_for("admin.course_report", course_id=course.id))
+
+
+@blueprint.get("/courses/<course_id>/learners/<int(max=2147483647):user_id>")
+def learner(course_id, user_id):
+    """One learner in one course: progress per module, quiz attempts and certificate."""
+    course = _reportable_course(course_id)
+    record = services.learner_record(course, user_id)
+    if record is None:
+        abort(404)
+    return render_template("admin/learner.html", course=course, record=record)
+
+
+@blueprint.get("/courses/<course_id>/enrolments/<int(max=2147483647):user_id>/delete")
+@admin_required
+def confirm_unenrol(course_id, user_id):
+    """Ask before removing an enrolment: the form on this page does it."""
+    course = _reportable_course(course_id)
+    user = db.session.get(User, user_id)
+    if user is None or learning.find_enrolment(user, course.id) is None:
+        abort(404)
+    return render_template("admin/confirm_unenrol.html", course=course, learner=user, form=FlaskForm())
 
 
 @blueprint.post("/courses/<course_id>/enrolments/<int(max=2147483647):user_id>/delete")

@@ -352,10 +352,13 @@ def view_lesson(course_id, lesson_id):
     """Record that I opened a lesson (a page is then complete). Idempotent."""
     user = _user()
     course = _course(course_id)
-    _require_enrolment(user, course)
-    learning.record_lesson_viewed(user, course, lesson_id)
-    db.session.commit()
-    found = learning.course_progress(user, course)
+    state = learning.learner_state(user, course)  # enrolment and progress, read once
+    if not state.enrolled:
+        raise ApiError(403, "not_enrolled", "Enrol in the course first.")
+    state = learning.record_lesson_viewed(user, course, lesson_id, state)
+    if state.wrote:
+        db.session.commit()
+    found = state.progress
     return _json(
         schemas.ViewOut(
             course_id=course.id,

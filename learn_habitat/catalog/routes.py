@@ -29,13 +29,14 @@ def course(course_id):
     except services.NotFound:
         abort(404)
     user = signed_in_user()
-    enrolled = learning.find_enrolment(user, found.id) is not None
+    state = learning.learner_state(user, found) if user is not None else None
+    enrolled = state is not None and state.enrolled
     return render_template(
         "catalog/course.html",
         course=found,
         about=services.describe_course(found, current_language()),
         enrolled=enrolled,
-        progress=learning.course_progress(user, found) if enrolled else None,
+        progress=state.progress if enrolled else None,
         enrol_form=EnrolForm(),
         can_report=learning.is_course_author(user, found.id),
     )

@@ -712,6 +712,10 @@ class _CourseReader:
                         if lesson.activity and original.activity
                         else []
                     )
+                elif lesson.activity is not None and original.activity is not None:
+                    activity = activity_plugins.activity_types()[lesson.type]
+                    for message in activity.translation_problems(lesson.activity, original.activity):
+                        self.problem(lesson.source_path, self._front_line(lesson, "type"), message)
                 if self.termbase is not None:
                     self.problems += lesson_term_problems(
                         self.termbase,

@@ -99,7 +99,7 @@ ALLOWED_CLASSES = {
 ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
 # The ids the site's and the package's own pages give their elements, and the patterns of those they make up
-# (question fieldsets q1, their fields q1-a, the package's lh-*). A lesson shares its page with them: an
+# (question fieldsets q1, their fields q1-a, the package's lh-*, calculators' calc-*). A lesson shares its page with them: an
 # author's element with one of these ids would be found by the page's links and scripts instead of the
 # page's own (tests/security/test_escaping.py renders every page and keeps this list complete).
 RESERVED_IDS = frozenset(
@@ -116,9 +116,14 @@ RESERVED_IDS = frozenset(
         "lh-messages",
         "lh-progress",
         "lh-quiz",
+        "lh-checklist",
+        "checklist-heading",
+        "checklist-form",
+        "checklist-summary",
+        "checklist-summary-heading",
     }
 )
-_RESERVED_ID_PATTERN = re.compile(r"(?:q[0-9]+|lh|quiz)(?:-.*)?", re.DOTALL)
+_RESERVED_ID_PATTERN = re.compile(r"(?:q[0-9]+|lh|quiz|calc)(?:-.*)?", re.DOTALL)
 # Elements the sanitiser removes that would run script, load or embed something, or change the page itself.
 _ACTIVE_ELEMENTS = frozenset(
     {"applet", "base", "embed", "form", "frame", "frameset", "iframe", "link", "meta", "object", "portal"}

@@ -25,6 +25,10 @@ class Enrolment(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "course_id"),
         Index("ix_enrolment_course_activity", "course_id", "last_activity_at"),
+        # Reports: the learner list pages through a course in enrolment order; "stopped here" counts
+        # learners per last lesson from the index alone.
+        Index("ix_enrolment_course_order", "course_id", "id"),
+        Index("ix_enrolment_course_last_lesson", "course_id", "last_lesson_id", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,7 +45,8 @@ class LessonProgress(db.Model):
     __tablename__ = "lesson_progress"
     __table_args__ = (
         UniqueConstraint("user_id", "course_id", "lesson_id"),
-        Index("ix_lesson_progress_course_lesson", "course_id", "lesson_id"),
+        # Covering for the per-lesson report (viewed and completed counted from the index alone).
+        Index("ix_lesson_progress_course_lesson_done", "course_id", "lesson_id", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,7 +64,8 @@ class QuizAttempt(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "submission_id"),
         UniqueConstraint("user_id", "course_id", "lesson_id", "number"),
-        Index("ix_quiz_attempt_course_lesson", "course_id", "lesson_id"),
+        # Covering for the best-score reports (each learner's best attempt per quiz).
+        Index("ix_quiz_attempt_course_lesson_score", "course_id", "lesson_id", "user_id", "score"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,7 +85,10 @@ class QuestionAnswer(db.Model):
     """Whether one question of an attempt was answered right (for per-question reports)."""
 
     __tablename__ = "question_answer"
-    __table_args__ = (Index("ix_question_answer_question", "course_id", "lesson_id", "question_id"),)
+    # Covering for the per-question report.
+    __table_args__ = (
+        Index("ix_question_answer_question_correct", "course_id", "lesson_id", "question_id", "correct"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempt.id", ondelete="CASCADE"), index=True)
@@ -93,11 +102,15 @@ class Completion(db.Model):
     """A course completed, once, with the certificate that proves it."""
 
     __tablename__ = "completion"
-    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "course_id"),
+        # Reports count a course's completions and leave out completed learners from the index alone.
+        Index("ix_completion_course_user", "course_id", "user_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
-    course_id: Mapped[str] = mapped_column(COURSE_ID, index=True)
+    course_id: Mapped[str] = mapped_column(COURSE_ID)
     course_version: Mapped[str] = mapped_column(String(40))
     completed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     certificate_code: Mapped[str] = mapped_column(String(32), unique=True)

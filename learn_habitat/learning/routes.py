@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from learn_habitat.accounts.auth import signed_in_user
+from learn_habitat.activities.calculator import calculator_views
 from learn_habitat.catalog import services as catalog
 from learn_habitat.course_library import current_library
 from learn_habitat.extensions import db
@@ -18,8 +19,17 @@ from learn_habitat.learning import certificates, forms, services
 from learn_habitat.learning.rate_limits import enrolment_key_limits
 from learn_habitat.site.routes import current_identity
 from learn_habitat.urls import external_url
+from scorm_export.base import script_json
 
 blueprint = Blueprint("learning", __name__)
+# Calculators hand their data to calculator.js in <script type="application/json"> (learning/_calculator.html).
+blueprint.add_app_template_filter(script_json, "script_json")
+
+
+@blueprint.app_template_global()
+def calculator_page(lesson):
+    """The calculators of a calculator lesson, computed for this request's query string and language."""
+    return calculator_views(lesson.activity, request.args, current_language(), _)
 
 
 def _course_or_404(course_id):
@@ -38,22 +48,24 @@ def lesson(course_id, lesson_id):
         abort(404)
     user = signed_in_user()
     course = view.course
-    if not services.can_read_lesson(user, course, lesson_id):
+    # The enrolment and progress are read once (one statement) and shared by every step below.
+    state = services.learner_state(user, course) if user is not None else None
+    enrolled = state is not None and state.enrolled
+    # An author's preview (learn-habitat preview, on their own machine) shows every lesson to guests.
+    if not (current_app.config["PREVIEW"] or services.can_read_lesson(user, course, lesson_id, enrolled)):
         if user is None:  # offered an account first (most guests have none), with sign-in beside it
             return redirect(url_for("accounts.account_needed", next=request.path))
         flash(_("Enrol in the course to read this lesson."), "info")
         return redirect(url_for("catalog.course", course_id=course.id))
-    enrolment = services.find_enrolment(user, course.id)
-    if enrolment is not None:
-        services.record_lesson_viewed(user, course, lesson_id, enrolment)
-        db.session.commit()
+    if enrolled:
+        state = services.record_lesson_viewed(user, course, lesson_id, state)
+        if state.wrote:  # a repeat view writes nothing: no commit, no reload of expired rows
+            db.session.commit()
     retry = request.args.get("retry") == "1"
     quiz_state = (
-        _quiz_state(user, course, view.lesson, enrolment is not None, retry)
-        if view.lesson.type == "quiz"
-        else None
+        _quiz_state(user, course, view.lesson, enrolled, retry) if view.lesson.type == "quiz" else None
     )
-    progress = services.course_progress(user, course) if enrolment is not None else None
+    progress = state.progress if enrolled else None
     return render_template(
         "learning/lesson.html",
         view=view,
@@ -61,7 +73,7 @@ def lesson(course_id, lesson_id):
         lesson=view.lesson,
         quiz=quiz_state,
         progress=progress,
-        enrolled=enrolment is not None,
+        enrolled=enrolled,
         contents=services.lesson_contents(view.lesson),
     )
 
@@ -207,11 +219,7 @@ def resume(course_id):
 def dashboard():
     """My courses with progress, and the way back into each."""
     library = current_library()
-    items = []
-    for enrolment in services.my_enrolments(current_user):
-        course = library.get(enrolment.course_id)
-        if course is not None:
-            items.append((course, services.course_progress(current_user, course)))
+    items = [(course, state.progress) for course, state in services.learner_states(current_user, library)]
     return render_template("learning/dashboard.html", items=items)
 
 

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import html
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from blinker import Namespace
+from sqlalchemy import and_, delete, func, insert, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from learn_habitat.accounts.models import User
+from learn_habitat.activities import activity_types
 from learn_habitat.activities.quiz import Grade, QuestionReview, Quiz, grade
 from learn_habitat.content import Course
 from learn_habitat.database import insert_ignoring_duplicates, utcnow
@@ -34,6 +35,10 @@ from learn_habitat.text import N_
 # Activity ("active in the last 30 days") is kept to the hour: a re-read of the same lesson writes nothing.
 ACTIVITY_GRANULARITY = timedelta(hours=1)
 CERTIFICATE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+
+# Sent as (user, course=course) inside the transaction that recorded a quiz attempt or a course completion,
+# so a receiver (LTI grade passback) can queue its own rows in the same commit.
+progress_recorded = Namespace().signal("progress-recorded")
 
 
 class LearningError(Exception):
@@ -126,12 +131,14 @@ def assign_author(user: User, course_id: str) -> None:
     )
 
 
-def can_read_lesson(user: User | None, course: Course, lesson_id: str) -> bool:
+def can_read_lesson(user: User | None, course: Course, lesson_id: str, enrolled: bool | None = None) -> bool:
     """Enrolled learners, the course's authors and admins read every lesson; anyone may read the first
-    lesson of an open course."""
+    lesson of an open course. ``enrolled``: whether the caller already knows the user is enrolled."""
     if course.enrolment == "open" and lesson_id == course.lesson_ids[0]:
         return True
-    return find_enrolment(user, course.id) is not None or is_course_author(user, course.id)
+    if enrolled is None:
+        enrolled = find_enrolment(user, course.id) is not None
+    return enrolled or is_course_author(user, course.id)
 
 
 # Progress ----------------------------------------------------------------------------------------
@@ -174,48 +181,165 @@ class CourseProgress:
         return self.completed_at is not None
 
 
-def course_progress(user: User, course: Course) -> CourseProgress:
-    """The learner's progress in the course (lessons no longer in the course are ignored)."""
-    rows = db.session.execute(
-        select(LessonProgress.lesson_id, LessonProgress.completed_at).where(
-            LessonProgress.user_id == user.id, LessonProgress.course_id == course.id
+@dataclass(frozen=True)
+class EnrolmentState:
+    """The columns of an enrolment the learner's pages use, read with the progress."""
+
+    id: int
+    enrolled_at: datetime
+    last_lesson_id: str | None
+    last_activity_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LearnerState:
+    """A learner's enrolment (``None``: not enrolled) and progress in one course, read in one statement.
+
+    ``wrote`` is true when the service that returned it changed rows the caller must commit.
+    """
+
+    enrolment: EnrolmentState | None
+    progress: CourseProgress
+    wrote: bool = False
+
+    @property
+    def enrolled(self) -> bool:
+        return self.enrolment is not None
+
+
+def _best_score():
+    # Per progress row, the best score of that lesson's attempts (NULL for pages): an index lookup on
+    # quiz_attempt (user_id, course_id, lesson_id, number). Every attempt has a progress row: submit_quiz
+    # writes both in one transaction.
+    return (
+        select(func.max(QuizAttempt.score))
+        .where(
+            QuizAttempt.user_id == LessonProgress.user_id,
+            QuizAttempt.course_id == LessonProgress.course_id,
+            QuizAttempt.lesson_id == LessonProgress.lesson_id,
         )
+        .scalar_subquery()
+    )
+
+
+_STATE_COLUMNS = (
+    Enrolment.id.label("enrolment_id"),
+    Enrolment.enrolled_at,
+    Enrolment.last_lesson_id,
+    Enrolment.last_activity_at,
+    Completion.completed_at.label("course_completed_at"),
+    Completion.certificate_code,
+    LessonProgress.lesson_id,
+    LessonProgress.completed_at.label("lesson_completed_at"),
+)
+
+
+def learner_state(user: User, course: Course) -> LearnerState:
+    """The learner's enrolment and progress in ``course``: one statement (the user's row joined to the
+    enrolment, the completion and the progress rows of this course, each by its unique index)."""
+    course_id = course.id
+    rows = db.session.execute(
+        select(*_STATE_COLUMNS, _best_score().label("best_score"))
+        .select_from(User)
+        .outerjoin(Enrolment, and_(Enrolment.user_id == User.id, Enrolment.course_id == course_id))
+        .outerjoin(Completion, and_(Completion.user_id == User.id, Completion.course_id == course_id))
+        .outerjoin(
+            LessonProgress, and_(LessonProgress.user_id == User.id, LessonProgress.course_id == course_id)
+        )
+        .where(User.id == user.id)
     ).all()
-    viewed = frozenset(row.lesson_id for row in rows if course.has_lesson(row.lesson_id))
-    done = {row.lesson_id for row in rows if row.completed_at is not None}
-    completed = tuple(lesson_id for lesson_id in course.lesson_ids if lesson_id in done)
-    scores = dict(
-        db.session.execute(
-            select(QuizAttempt.lesson_id, func.max(QuizAttempt.score))
-            .where(QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id)
-            .group_by(QuizAttempt.lesson_id)
-        ).all()
+    return _state_from_rows(course, rows)
+
+
+def learner_states(user: User, library) -> list[tuple[Course, LearnerState]]:
+    """Every course the learner is enrolled in (most recently active first) with their state: one
+    statement for all of them. Enrolments in courses no longer in ``library`` are left out."""
+    rows = db.session.execute(
+        select(Enrolment.course_id, *_STATE_COLUMNS, _best_score().label("best_score"))
+        .select_from(Enrolment)
+        .outerjoin(
+            Completion,
+            and_(Completion.user_id == Enrolment.user_id, Completion.course_id == Enrolment.course_id),
+        )
+        .outerjoin(
+            LessonProgress,
+            and_(
+                LessonProgress.user_id == Enrolment.user_id, LessonProgress.course_id == Enrolment.course_id
+            ),
+        )
+        .where(Enrolment.user_id == user.id)
+        .order_by(Enrolment.last_activity_at.desc(), Enrolment.id)
+    ).all()
+    by_course: dict[str, list] = {}
+    for row in rows:
+        by_course.setdefault(row.course_id, []).append(row)
+    found = []
+    for course_id, course_rows in by_course.items():
+        course = library.get(course_id)
+        if course is not None:
+            found.append((course, _state_from_rows(course, course_rows)))
+    return found
+
+
+def _state_from_rows(course: Course, rows) -> LearnerState:
+    first = rows[0] if rows else None
+    enrolment = (
+        EnrolmentState(first.enrolment_id, first.enrolled_at, first.last_lesson_id, first.last_activity_at)
+        if first is not None and first.enrolment_id is not None
+        else None
     )
-    enrolment = find_enrolment(user, course.id)
-    completion = db.session.scalar(
-        select(Completion).where(Completion.user_id == user.id, Completion.course_id == course.id)
+    viewed = {row.lesson_id for row in rows if row.lesson_id is not None}
+    done = {row.lesson_id for row in rows if row.lesson_completed_at is not None}
+    scores = {row.lesson_id: row.best_score for row in rows if row.best_score is not None}
+    progress = _progress(
+        course,
+        viewed,
+        done,
+        scores,
+        enrolment.last_lesson_id if enrolment else None,
+        first.course_completed_at if first is not None else None,
+        first.certificate_code if first is not None else None,
     )
-    modules = tuple(
-        ModuleProgress(module.id, sum(1 for lid in module.lesson_ids if lid in done), len(module.lesson_ids))
-        for module in course.modules
-    )
-    last = (
-        enrolment.last_lesson_id if enrolment and course.has_lesson(enrolment.last_lesson_id or "") else None
-    )
+    return LearnerState(enrolment, progress)
+
+
+def _progress(
+    course: Course,
+    viewed: set[str] | frozenset[str],
+    done: set[str],
+    scores: dict,
+    last_lesson_id: str | None,
+    completed_at: datetime | None,
+    certificate_code: str | None,
+) -> CourseProgress:
+    """Progress from the lessons the learner opened and completed (ids not in the course are ignored)."""
+    order = course.lesson_ids
+    in_course = set(order)
+    last = last_lesson_id if last_lesson_id in in_course else None
     # "Continue" goes to the lesson the learner last opened, else to the first one not yet complete.
-    resume = last or next((lid for lid in course.lesson_ids if lid not in done), course.lesson_ids[0])
+    resume = last or next((lid for lid in order if lid not in done), order[0])
     return CourseProgress(
         course_id=course.id,
-        viewed=viewed,
-        completed_lessons=completed,
+        viewed=frozenset(lesson_id for lesson_id in viewed if lesson_id in in_course),
+        completed_lessons=tuple(lesson_id for lesson_id in order if lesson_id in done),
         best_scores=scores,
-        modules=modules,
+        modules=tuple(
+            ModuleProgress(
+                module.id, sum(1 for lid in module.lesson_ids if lid in done), len(module.lesson_ids)
+            )
+            for module in course.modules
+        ),
         last_lesson=last,
-        completed_at=completion.completed_at if completion else None,
-        certificate_code=completion.certificate_code if completion else None,
-        total=len(course.lesson_ids),
+        completed_at=completed_at,
+        certificate_code=certificate_code,
+        total=len(order),
         resume_lesson=resume,
     )
+
+
+def course_progress(user: User, course: Course) -> CourseProgress:
+    """The learner's progress in the course (lessons no longer in the course are ignored)."""
+    return learner_state(user, course).progress
 
 
 def resume_lesson(progress: CourseProgress, course: Course) -> str:
@@ -231,52 +355,80 @@ def lesson_contents(lesson, minimum: int = 3) -> tuple[tuple[str, str], ...]:
 
 
 def record_lesson_viewed(
-    user: User, course: Course, lesson_id: str, enrolment: Enrolment | None = None
-) -> None:
+    user: User, course: Course, lesson_id: str, state: LearnerState | None = None
+) -> LearnerState:
     """Note that the learner opened the lesson; a page is then complete. Idempotent and race-safe.
 
-    A repeat view of the lesson the learner is already on writes nothing (most views are repeats).
+    Returns the learner's state after the view, read once (``state``, when the caller has it, else one
+    statement) and updated in memory with what this call wrote; ``wrote`` says whether to commit. A repeat
+    view of the lesson the learner is already on writes nothing (most views are repeats).
     """
     if not course.has_lesson(lesson_id):
         raise LearningError("lesson_not_found", N_("There is no such lesson in this course."), 404)
-    enrolment = enrolment or find_enrolment(user, course.id)
+    state = state or learner_state(user, course)
+    enrolment = state.enrolment
     if enrolment is None:
         raise LearningError("not_enrolled", N_("Enrol in the course first."), 403)
-    is_page = course.lesson(lesson_id, course.source_language).type == "page"
+    progress = state.progress
+    # Pages and tools (checklist, calculator) are complete once opened: their activity says "viewed".
+    is_page = (
+        activity_types()[course.lesson(lesson_id, course.source_language).type].completion_rule() == "viewed"
+    )
     now = utcnow()
-    recorded = db.session.execute(
-        select(LessonProgress.completed_at).where(
-            LessonProgress.user_id == user.id,
-            LessonProgress.course_id == course.id,
-            LessonProgress.lesson_id == lesson_id,
-        )
-    ).first()
-    settled = recorded is not None and (recorded.completed_at is not None or not is_page)
+    recorded = lesson_id in progress.viewed
+    complete = lesson_id in progress.completed_lessons
+    settled = recorded and (complete or not is_page)
     recently_active = (
         enrolment.last_activity_at is not None and now - enrolment.last_activity_at < ACTIVITY_GRANULARITY
     )
     if settled and enrolment.last_lesson_id == lesson_id and recently_active:
-        return
+        return state
     changed = False
-    if recorded is None:
+    if not recorded:
+        # A page is complete once opened: one INSERT records both.
         inserted = insert_ignoring_duplicates(
             LessonProgress,
-            {"user_id": user.id, "course_id": course.id, "lesson_id": lesson_id, "viewed_at": now},
+            {
+                "user_id": user.id,
+                "course_id": course.id,
+                "lesson_id": lesson_id,
+                "viewed_at": now,
+                "completed_at": now if is_page else None,
+            },
             ["user_id", "course_id", "lesson_id"],
         )
         changed = inserted.rowcount > 0
-    if is_page and not settled:
-        changed = _mark_complete(user, course, lesson_id, now) or changed
+        if not changed and is_page:  # a concurrent request recorded the row first; it may lack completion
+            changed = _mark_complete(user, course, lesson_id, now)
+    elif is_page and not complete:
+        changed = _mark_complete(user, course, lesson_id, now)
     db.session.execute(
         update(Enrolment)
         .where(Enrolment.id == enrolment.id)
         .values(last_lesson_id=lesson_id, last_activity_at=now)
         .execution_options(synchronize_session=False)
     )
-    db.session.expire(enrolment)
+    enrolment = EnrolmentState(enrolment.id, enrolment.enrolled_at, lesson_id, now)
+    done = set(progress.completed_lessons) | ({lesson_id} if is_page else set())
+    progress = _progress(
+        course,
+        progress.viewed | {lesson_id},
+        done,
+        progress.best_scores,
+        lesson_id,
+        progress.completed_at,
+        progress.certificate_code,
+    )
     # Completion can only change when a lesson was first opened or first completed.
-    if changed:
-        check_course_completion(user, course)
+    if changed and not progress.completed and course_requirements_met(course, progress):
+        completion = _record_completion(user, course)
+        if completion is not None:
+            progress = replace(
+                progress,
+                completed_at=completion["completed_at"],
+                certificate_code=completion["certificate_code"],
+            )
+    return LearnerState(enrolment, progress, wrote=True)
 
 
 def _mark_complete(user: User, course: Course, lesson_id: str, when: datetime) -> bool:
@@ -339,15 +491,10 @@ class QuizStanding:
 def quiz_standing(user: User, course: Course, lesson_id: str, quiz: Quiz) -> QuizStanding:
     """The learner's standing on a quiz. The best result is the highest score, so a retry never lowers it (the
     same rule as ``course_progress``'s best scores; a passed quiz stays complete)."""
-    attempts = list(
-        db.session.scalars(
-            select(QuizAttempt).where(
-                QuizAttempt.user_id == user.id,
-                QuizAttempt.course_id == course.id,
-                QuizAttempt.lesson_id == lesson_id,
-            )
-        )
-    )
+    return _standing(quiz, _attempts(user, course, lesson_id))
+
+
+def _standing(quiz: Quiz, attempts: list[QuizAttempt]) -> QuizStanding:
     best = max(attempts, key=lambda a: (a.score, -a.number), default=None)
     passed = any(a.passed for a in attempts)
     return QuizStanding(
@@ -388,69 +535,121 @@ def quiz_for(course: Course, lesson_id: str, language: str) -> Quiz:
 
 
 def submit_quiz(
-    user: User, course: Course, lesson_id: str, answers: dict, submission_id: str, language: str
+    user: User,
+    course: Course,
+    lesson_id: str,
+    answers: dict,
+    submission_id: str,
+    language: str,
+    state: LearnerState | None = None,
 ) -> AttemptOutcome:
-    """Grade and record one attempt. The same ``submission_id`` twice returns the first attempt."""
+    """Grade and record one attempt. The same ``submission_id`` twice returns the first attempt.
+
+    Reads the learner's state (unless given) and their attempts at this quiz once; writes the attempt, its
+    answers, the progress row when it changes, the place in the course, and the completion when this
+    attempt completes the course.
+    """
     quiz = quiz_for(course, lesson_id, language)
-    if find_enrolment(user, course.id) is None:
+    state = state or learner_state(user, course)
+    if state.enrolment is None:
         raise LearningError("not_enrolled", N_("Enrol in the course first."), 403)
     submission_id = str(submission_id or "")[:64] or new_submission_id()
-    existing = _attempt_by_submission(user, submission_id)
+    attempts = _attempts(user, course, lesson_id)
+    existing = next((a for a in attempts if a.submission_id == submission_id), None)
     if existing is not None:
-        return _outcome(existing, quiz, user, course, lesson_id)
-    used = attempts_used(user, course.id, lesson_id)
+        return _outcome_from(existing, quiz, attempts)
+    used = len(attempts)
     if quiz.max_attempts is not None and used >= quiz.max_attempts:
         raise LearningError("no_attempts_left", N_("You have used every attempt at this quiz."), 409)
     result = grade(quiz, answers)
-    attempt = QuizAttempt(
-        user_id=user.id,
-        course_id=course.id,
-        lesson_id=lesson_id,
-        submission_id=submission_id,
-        number=used + 1,
-        score=result.score,
-        passed=result.passed,
-        language=language,
-        answers={key: _jsonable(value) for key, value in answers.items() if quiz.question(key)},
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(attempt)
-            db.session.flush()
-    except IntegrityError:
+    now = utcnow()
+    values = {
+        "user_id": user.id,
+        "course_id": course.id,
+        "lesson_id": lesson_id,
+        "submission_id": submission_id,
+        "number": used + 1,
+        "score": result.score,
+        "passed": result.passed,
+        "language": language,
+        "answers": {key: _jsonable(value) for key, value in answers.items() if quiz.question(key)},
+        "created_at": now,
+    }
+    # ON CONFLICT DO NOTHING on either unique constraint: no savepoint, and the transaction stays usable.
+    inserted = insert_ignoring_duplicates(QuizAttempt, values, None, returning=(QuizAttempt.id,)).first()
+    if inserted is None:
         # A concurrent request recorded this submission (double click) or took this attempt number.
         existing = _attempt_by_submission(user, submission_id)
         if existing is not None:
             return _outcome(existing, quiz, user, course, lesson_id)
         raise LearningError(
             "attempt_conflict", N_("Another attempt was being saved; please submit again."), 409
-        ) from None
-    db.session.add_all(
-        QuestionAnswer(
-            attempt_id=attempt.id,
-            course_id=course.id,
-            lesson_id=lesson_id,
-            question_id=item.question.id,
-            correct=item.correct,
         )
-        for item in result.results
+    attempt = QuizAttempt(id=inserted.id, **values)  # as written; not added to the session
+    db.session.execute(
+        insert(QuestionAnswer),
+        [
+            {
+                "attempt_id": attempt.id,
+                "course_id": course.id,
+                "lesson_id": lesson_id,
+                "question_id": item.question.id,
+                "correct": item.correct,
+            }
+            for item in result.results
+        ],
     )
-    now = utcnow()
-    insert_ignoring_duplicates(
-        LessonProgress,
-        {"user_id": user.id, "course_id": course.id, "lesson_id": lesson_id, "viewed_at": now},
-        ["user_id", "course_id", "lesson_id"],
-    )
-    if result.passed:
+    progress = state.progress
+    if lesson_id not in progress.viewed:
+        inserted = insert_ignoring_duplicates(
+            LessonProgress,
+            {
+                "user_id": user.id,
+                "course_id": course.id,
+                "lesson_id": lesson_id,
+                "viewed_at": now,
+                "completed_at": now if result.passed else None,
+            },
+            ["user_id", "course_id", "lesson_id"],
+        )
+        if inserted.rowcount == 0 and result.passed:  # recorded meanwhile by a concurrent view
+            _mark_complete(user, course, lesson_id, now)
+    elif result.passed and lesson_id not in progress.completed_lessons:
         _mark_complete(user, course, lesson_id, now)
     db.session.execute(
         update(Enrolment)
-        .where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+        .where(Enrolment.id == state.enrolment.id)
         .values(last_lesson_id=lesson_id, last_activity_at=now)
         .execution_options(synchronize_session=False)
     )
-    check_course_completion(user, course)
-    return _outcome(attempt, quiz, user, course, lesson_id, result)
+    scores = dict(progress.best_scores)
+    scores[lesson_id] = max(scores.get(lesson_id, 0.0), result.score)
+    done = set(progress.completed_lessons) | ({lesson_id} if result.passed else set())
+    after = _progress(
+        course,
+        progress.viewed | {lesson_id},
+        done,
+        scores,
+        lesson_id,
+        progress.completed_at,
+        progress.certificate_code,
+    )
+    if not after.completed and course_requirements_met(course, after):
+        _record_completion(user, course)
+    progress_recorded.send(user, course=course)
+    return _outcome_from(attempt, quiz, [*attempts, attempt], result)
+
+
+def _attempts(user: User, course: Course, lesson_id: str) -> list[QuizAttempt]:
+    return list(
+        db.session.scalars(
+            select(QuizAttempt).where(
+                QuizAttempt.user_id == user.id,
+                QuizAttempt.course_id == course.id,
+                QuizAttempt.lesson_id == lesson_id,
+            )
+        )
+    )
 
 
 def find_attempt(user: User, course: Course, lesson_id: str, number: int) -> AttemptOutcome | None:
@@ -483,6 +682,15 @@ def _outcome(
     attempt: QuizAttempt, quiz: Quiz, user: User, course: Course, lesson_id: str, result: Grade | None = None
 ) -> AttemptOutcome:
     standing = quiz_standing(user, course, lesson_id, quiz)
+    return AttemptOutcome(
+        attempt, result or grade(quiz, attempt.answers), standing.left, standing.answers_revealed
+    )
+
+
+def _outcome_from(
+    attempt: QuizAttempt, quiz: Quiz, attempts: list[QuizAttempt], result: Grade | None = None
+) -> AttemptOutcome:
+    standing = _standing(quiz, attempts)
     return AttemptOutcome(
         attempt, result or grade(quiz, attempt.answers), standing.left, standing.answers_revealed
     )
@@ -522,19 +730,25 @@ def check_course_completion(user: User, course: Course) -> bool:
         return True
     if not course_requirements_met(course, progress):
         return False
-    insert_ignoring_duplicates(
-        Completion,
-        {
-            "user_id": user.id,
-            "course_id": course.id,
-            "course_version": course.version,
-            "completed_at": utcnow(),
-            "certificate_code": new_certificate_code(),
-            "learner_name": user.name,
-        },
-        ["user_id", "course_id"],
-    )
+    _record_completion(user, course)
     return True
+
+
+def _record_completion(user: User, course: Course) -> dict | None:
+    """Insert the completion and its certificate; the values written, or ``None`` if one existed."""
+    values = {
+        "user_id": user.id,
+        "course_id": course.id,
+        "course_version": course.version,
+        "completed_at": utcnow(),
+        "certificate_code": new_certificate_code(),
+        "learner_name": user.name,
+    }
+    inserted = insert_ignoring_duplicates(Completion, values, ["user_id", "course_id"])
+    if inserted.rowcount == 0:
+        return None
+    progress_recorded.send(user, course=course)
+    return values
 
 
 def new_certificate_code() -> str:

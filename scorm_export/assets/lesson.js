@@ -256,3 +256,125 @@
 
   showState();
 }());
+
+/* The checklist: guidance for the answer chosen, the summary by theme, and the answers handed to the runtime,
+ * which keeps them in the package's suspend data (one character per statement: the scale position in base 36,
+ * "-" when not answered; the same encoding as learn_habitat/activities/checklist.py). Elements are found by
+ * tags an author cannot write, below the checklist's own section; guidance is copied from <template> elements. */
+(function () {
+  "use strict";
+
+  var form = document.querySelector("section.checklist > form#checklist-form");
+  if (!form) { return; }
+  var section = form.parentNode;
+  var data = JSON.parse(section.querySelector(":scope > script#lh-checklist[type='application/json']").textContent);
+  var summaryBox = section.querySelector(":scope > div#checklist-summary");
+  var submit = form.querySelector(":scope > p.actions > button[type=submit]");
+  var parentWindow = window.parent !== window ? window.parent : null;
+  var DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz";
+  var SENTINEL = "987654";
+
+  function children(element, tag) {
+    return Array.prototype.filter.call(element.children, function (child) { return child.tagName === tag; });
+  }
+  var themes = children(form, "DIV").map(function (theme) { return children(theme, "FIELDSET"); });
+  var statements = [].concat.apply([], themes);
+
+  function radios(fieldset) {
+    return Array.prototype.filter.call(
+      fieldset.querySelectorAll(":scope > div.checklist-scale > div.choice > input"),
+      function (input) { return input.type === "radio"; }
+    );
+  }
+  function chosen(fieldset) {
+    var checked = radios(fieldset).filter(function (input) { return input.checked; })[0];
+    return checked ? parseInt(checked.value, 10) : null;
+  }
+
+  function showGuidance(fieldset) {
+    var box = fieldset.querySelector(":scope > div.checklist-guidance");
+    box.textContent = "";
+    var value = chosen(fieldset);
+    var template = Array.prototype.filter.call(fieldset.querySelectorAll(":scope > template.lh-guidance"), function (t) {
+      return value !== null && t.getAttribute("data-value") === String(value);
+    })[0];
+    if (!template) { return; }
+    var paragraph = document.createElement("p");
+    paragraph.appendChild(document.importNode(template.content, true)); // sanitised when the course was built
+    box.appendChild(paragraph);
+  }
+
+  function encode() {
+    return statements.map(function (fieldset) {
+      var value = chosen(fieldset);
+      return value === null ? "-" : DIGITS.charAt(value);
+    }).join("").replace(/-+$/, "");
+  }
+
+  function restore(text) {
+    statements.forEach(function (fieldset, index) {
+      var character = String(text || "").charAt(index);
+      var value = character && character !== "-" ? DIGITS.indexOf(character) : -1;
+      radios(fieldset).forEach(function (input) { input.checked = parseInt(input.value, 10) === value; });
+      showGuidance(fieldset);
+    });
+  }
+
+  // The same counts and score as learn_habitat/activities/checklist.py (summarise).
+  function fillRow(row, fieldsets) {
+    var counts = [];
+    var points = 0;
+    for (var value = 0; value < data.scale; value += 1) { counts.push(0); }
+    fieldsets.forEach(function (fieldset) {
+      var answer = chosen(fieldset);
+      if (answer !== null) { counts[answer] += 1; points += answer / (data.scale - 1); }
+    });
+    var answered = counts.reduce(function (a, b) { return a + b; }, 0);
+    var cells = children(row, "TD");
+    counts.forEach(function (count, index) { cells[index].textContent = String(count); });
+    cells[data.scale].textContent = String(fieldsets.length - answered);
+    var score = fieldsets.length ? points / fieldsets.length : 0;
+    cells[data.scale + 1].textContent = data.percent.replace(SENTINEL, String(Math.round(score * 100)));
+  }
+
+  function showSummary() {
+    var table = summaryBox.querySelector(":scope > div.table-scroll > table");
+    var rows = children(children(table, "TBODY")[0], "TR");
+    themes.forEach(function (fieldsets, index) { fillRow(rows[index], fieldsets); });
+    fillRow(children(children(table, "TFOOT")[0], "TR")[0], statements);
+    summaryBox.hidden = false;
+  }
+
+  function post() {
+    if (parentWindow) {
+      try { parentWindow.postMessage({ lh: "checklist", lesson: data.lesson, answers: encode() }, "*"); } catch (ignored) { /* no shell */ }
+    }
+  }
+
+  form.addEventListener("change", function (event) {
+    var fieldset = event.target && event.target.closest ? event.target.closest("fieldset") : null;
+    if (fieldset) { showGuidance(fieldset); }
+    if (!summaryBox.hidden) { showSummary(); }
+    post();
+  });
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    showSummary();
+    post();
+    summaryBox.focus();
+  });
+
+  window.addEventListener("message", function (event) {
+    if (!parentWindow || event.source !== parentWindow || !event.data || typeof event.data !== "object") { return; }
+    var message = event.data;
+    if (message.lh !== "checklist-state" || message.lesson !== data.lesson || typeof message.answers !== "string") { return; }
+    restore(message.answers);
+    if (message.answers) { showSummary(); }
+    if (message.mode === "review" || message.mode === "browse") {
+      // Review and browse: the learner sees their answers; nothing can change them.
+      statements.forEach(function (fieldset) { radios(fieldset).forEach(function (input) { input.disabled = true; }); });
+      submit.disabled = true;
+    }
+  });
+}());

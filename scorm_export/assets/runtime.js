@@ -13,13 +13,16 @@
   var is2004 = config.api === "2004";
   var lessons = config.lessons;
   var quizIds = lessons.filter(function (id) { return Object.prototype.hasOwnProperty.call(config.quizzes, id); });
+  var checklists = config.checklists || {};
+  var checklistIds = lessons.filter(function (id) { return Object.prototype.hasOwnProperty.call(checklists, id); });
   var frame = document.querySelector("iframe#lh-lesson");
   var progressBar = document.querySelector("progress#lh-progress");
   var modeNote = document.querySelector("header.shell-header > p.shell-mode");
   var contents = document.querySelector("header.shell-header > nav > details.shell-contents");
   var storageKey = "learn-habitat:" + config.course + ":" + config.version + ":" + config.api;
   var startedAt = Date.now();
-  var state = { visited: {}, quizzes: {}, location: "" }; // quizzes: id -> {best: 0..100, attempts: n}
+  // quizzes: id -> {best: 0..100, attempts: n}; checklists: id -> answers, one character per statement
+  var state = { visited: {}, quizzes: {}, checklists: {}, location: "" };
   var api = null;
   var mode = "normal"; // review and browse: show everything, write nothing
   var writable = false; // an LMS in normal mode
@@ -146,7 +149,9 @@
     return text ? text : null;
   }
 
-  // --- Compact suspend data: "v1;<visited bits in hex>;<quiz>.<best>.<attempts>,..." --------------
+  // --- Compact suspend data: "v1;<visited bits in hex>;<quiz>.<best>.<attempts>,...;<checklist>.<answers>,..."
+  // Each checklist answer is its scale position in base 36 ("-": not answered), so SCORM 1.2's 4,096 characters
+  // hold the whole course (the exporter refuses a course that could need more: scorm_export/base.py).
   function encodeState() {
     var hex = "";
     for (var i = 0; i < lessons.length; i += 4) {
@@ -160,12 +165,27 @@
       var entry = state.quizzes[id];
       return lessons.indexOf(id).toString(36) + "." + entry.best.toString(36) + "." + entry.attempts.toString(36);
     });
-    return "v1;" + hex + ";" + quizzes.join(",");
+    var answered = checklistIds.filter(function (id) { return state.checklists[id]; }).map(function (id) {
+      return lessons.indexOf(id).toString(36) + "." + state.checklists[id];
+    });
+    return "v1;" + hex + ";" + quizzes.join(",") + (answered.length ? ";" + answered.join(",") : "");
+  }
+
+  function validAnswers(id, text) {
+    if (typeof text !== "string" || !/^[0-9a-z-]*$/.test(text) || text.length > checklists[id].statements) { return false; }
+    return text.split("").every(function (c) { return c === "-" || parseInt(c, 36) < checklists[id].scale; });
   }
 
   function decodeState(text) {
     var parts = String(text || "").split(";");
-    if (parts[0] !== "v1" || parts.length !== 3) { return; }
+    if (parts[0] !== "v1" || (parts.length !== 3 && parts.length !== 4)) { return; }
+    (parts[3] || "").split(",").forEach(function (entry) {
+      var fields = entry.split(".");
+      var lesson = lessons[parseInt(fields[0], 36)];
+      if (fields.length === 2 && lesson && checklistIds.indexOf(lesson) >= 0 && validAnswers(lesson, fields[1])) {
+        state.checklists[lesson] = fields[1];
+      }
+    });
     for (var i = 0; i < parts[1].length; i += 1) {
       var nibble = parseInt(parts[1].charAt(i), 16);
       for (var bit = 0; bit < 4; bit += 1) {
@@ -382,6 +402,7 @@
       if (link.getAttribute("data-lesson") === id) { link.setAttribute("aria-current", "page"); } else { link.removeAttribute("aria-current"); }
     });
     if (quizIds.indexOf(id) >= 0) { tell(quizState(id)); }
+    if (checklistIds.indexOf(id) >= 0) { tell({ lh: "checklist-state", lesson: id, answers: state.checklists[id] || "", mode: mode }); }
     if (focusLessonOnShow) { focusLessonOnShow = false; frame.focus(); tell({ lh: "focus" }); }
     if (mode !== "normal") { return; }
     put(names.location, id);
@@ -408,6 +429,16 @@
     commit();
   }
 
+  function recordChecklist(id, answers) {
+    if (checklistIds.indexOf(id) < 0 || mode !== "normal" || !validAnswers(id, answers)) { return; }
+    if (state.checklists[id] === answers) { return; }
+    state.checklists[id] = answers;
+    state.visited[id] = true;
+    put("cmi.suspend_data", encodeState());
+    report();
+    commit();
+  }
+
   function attemptsUsed(id) { return state.quizzes[id] ? state.quizzes[id].attempts : 0; }
 
   window.addEventListener("message", function (event) {
@@ -416,6 +447,7 @@
     var message = event.data;
     if (typeof message.lesson !== "string" || lessons.indexOf(message.lesson) < 0) { return; }
     if (message.lh === "shown") { lessonShown(message.lesson); }
+    if (message.lh === "checklist") { recordChecklist(message.lesson, message.answers); }
     if (message.lh === "attempt" && typeof message.percent === "number" && isFinite(message.percent) &&
         Array.isArray(message.answers)) {
       recordQuiz(message.lesson, message.percent, message.answers, message.latency);

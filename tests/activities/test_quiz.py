@@ -186,4 +186,6 @@ def test_quiz_keys_are_unknown_on_pages(quiz_course):
     problems = quiz_problems(
         quiz_course, "Text.\n", front="title: P\ntype: page\nminutes: 5\npass_mark: 50\n"
     )
-    assert problems == ["5: unknown key 'pass_mark' in the front matter (allowed: case_regions, minutes, objectives, title, type)"]
+    assert problems == [
+        "5: unknown key 'pass_mark' in the front matter (allowed: case_regions, minutes, objectives, title, type)"
+    ]

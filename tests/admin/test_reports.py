@@ -22,15 +22,20 @@ WEB_ROUTES = [
     ("post", f"/admin/courses/{COURSE}/enrolments"),
     ("post", f"/admin/courses/{COURSE}/authors"),
     ("post", f"/admin/courses/{COURSE}/key"),
+    # A learner's own page, the confirmation before unenrolling, and the unenrolment itself ({learner}: the id
+    # of a learner enrolled in the course).
+    ("get", f"/admin/courses/{COURSE}/learners/{{learner}}"),
+    ("get", f"/admin/courses/{COURSE}/enrolments/{{learner}}/delete"),
+    ("post", f"/admin/courses/{COURSE}/enrolments/{{learner}}/delete"),
 ]
 # What each role gets: guests are sent to sign in, learners refused, the course's author sees its reports
 # but may not change enrolments, an author of another course sees nothing of this one.
 EXPECTED = {
-    "guest": [302, 302, 302, 302, 302, 302, 302],
-    "learner": [403, 403, 403, 403, 403, 403, 403],
-    "author": [200, 200, 200, 200, 403, 403, 403],
-    "other-author": [200, 403, 403, 403, 403, 403, 403],
-    "admin": [200, 200, 200, 200, 302, 302, 302],
+    "guest": [302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
+    "learner": [403, 403, 403, 403, 403, 403, 403, 403, 403, 403],
+    "author": [200, 200, 200, 200, 403, 403, 403, 200, 403, 403],
+    "other-author": [200, 403, 403, 403, 403, 403, 403, 403, 403, 403],
+    "admin": [200, 200, 200, 200, 302, 302, 302, 200, 200, 302],
 }
 
 
@@ -52,9 +57,19 @@ def sign_in_as(app, client, role):
 
 @pytest.mark.parametrize("role", sorted(EXPECTED))
 def test_route_by_role_matrix_for_report_pages(app, client, role):
+    from learn_habitat.accounts.services import find_user_by_email
+    from learn_habitat.course_library import current_library
+    from learn_habitat.learning.services import enrol
+
+    enrolled = make_user(app, "enrolled@example.org", "Enrolled Learner")
+    with app.app_context():
+        enrol(find_user_by_email("enrolled@example.org"), current_library().get(COURSE))
+        db.session.commit()
     sign_in_as(app, client, role)
     statuses = [
-        getattr(client, method)(path, data={"email": "x@example.org", "key": "abcd"}).status_code
+        getattr(client, method)(
+            path.format(learner=enrolled), data={"email": "x@example.org", "key": "abcd"}
+        ).status_code
         for method, path in WEB_ROUTES
     ]
     assert statuses == EXPECTED[role]

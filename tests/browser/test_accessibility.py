@@ -118,7 +118,22 @@ def accounts(site):
         fail_quiz_once(site.app, f"struggler-{language}@example.org", site.course, site.course.quiz_ids()[1])
     for language in KEYBOARD_LANGUAGES:
         make_user(site.app, f"keyboard-{language}@example.org", "Kofi Mensah", language=language)
-    return SimpleNamespace(certificate_codes=codes, email_change_tokens=email_change_tokens(site.app))
+    return SimpleNamespace(
+        certificate_codes=codes,
+        email_change_tokens=email_change_tokens(site.app),
+        learner_ids=learner_ids(site.app),
+    )
+
+
+def learner_ids(app):
+    """Per language: the id of the learner who completed the course (their page in the reports)."""
+    from learn_habitat.accounts.models import User
+
+    with app.app_context():
+        return {
+            language: db.session.scalar(db.select(User.id).filter_by(email=f"learner-{language}@example.org"))
+            for language in LANGUAGES
+        }
 
 
 def email_change_tokens(app):
@@ -206,6 +221,9 @@ PAGES = {
     "reports": ("admin", "/admin/"),
     "course-report": ("admin", "/admin/courses/{course}/"),
     "learners": ("admin", "/admin/courses/{course}/learners"),
+    # One learner's page (progress, attempts, certificate) and the question before unenrolling them.
+    "learner-record": ("admin", "/admin/courses/{course}/learners/{learner_id}"),
+    "confirm-unenrol": ("admin", "/admin/courses/{course}/enrolments/{learner_id}/delete"),
     "export": ("admin", "/admin/export"),
     "translations": ("admin", "/admin/translations"),
     # The footer pages (learn_habitat/site): Markdown per language, rendered like lessons.
@@ -215,6 +233,8 @@ PAGES = {
     "terms": ("guest", "/terms"),
     # Search results (learn_habitat/search) for a word with several hits: titles and passages with <mark>.
     "search": ("guest", "/search?q={search_word}"),
+    # A calculator (learn_habitat/activities/calculator.py): its form, and results computed by the server.
+    "calculator": ("learner", "/courses/{course}/affordability-calculator?calc-1-in-income=0"),
 }
 SEARCH_WORDS = {"en": "housing", "ar": "السكن", "zh": "住房"}
 
@@ -230,6 +250,7 @@ def visit(tabs, site, accounts, page_type, language, phone=False):
         code=accounts.certificate_codes[language],
         email_change=accounts.email_change_tokens[language],
         search_word=SEARCH_WORDS[language],
+        learner_id=accounts.learner_ids[language],
     )
     tab = tabs(role, language, phone)
     response = tab.goto(url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from learn_habitat.activities import activity_types
 from learn_habitat.content import CourseError, check_courses, load_course
 
 
@@ -143,8 +144,9 @@ def test_unknown_activity_type(course_dir):
     course_dir.write_lesson(
         "details", "## A table\n\nText.\n", front="title: Details\ntype: pgae\nminutes: 10\n"
     )
+    known = ", ".join(sorted(activity_types()))  # every installed plugin (page, quiz, calculator, ...)
     assert only_problem(course_dir) == (
-        f"{course_dir.path / 'en/details.md'}:3: unknown activity type 'pgae'; did you mean 'page'? (known: page, quiz)"
+        f"{course_dir.path / 'en/details.md'}:3: unknown activity type 'pgae'; did you mean 'page'? (known: {known})"
     )
 
 

@@ -383,6 +383,10 @@ SANITISED = {
     "question.correct_feedback_html",
     "question.incorrect_feedback_html",
     "page.html",  # site/page.html: a footer page, rendered by the LessonRenderer
+    # learning/_checklist_form.html: a statement and its guidance, sanitised by activities/checklist.py
+    "statement.html",
+    "statement.guidance_html[chosen]",
+    "guidance",
 }
 
 
@@ -416,6 +420,7 @@ def test_every_literal_id_in_the_templates_of_lesson_pages_is_reserved():
         SITE_TEMPLATES / "base.html",
         SITE_TEMPLATES / "learning" / "lesson.html",
         SITE_TEMPLATES / "learning" / "_quiz_form.html",
+        SITE_TEMPLATES / "learning" / "_checklist_form.html",
         SITE_TEMPLATES / "learning" / "attempt.html",
         SITE_TEMPLATES / "site" / "page.html",
         *PACKAGE_TEMPLATES.glob("*.html"),

@@ -1,0 +1,241 @@
+"""Start-up and memory: ``learn-habitat serve`` started the way an operator starts it, polled until /healthz answers.
+
+Three starts on one migrated SQLite database, each with the default workers (2 x cores + 1) and a copy of the
+shipped courses (so the section can edit one): a cold start (no rendered courses kept in the instance folder
+yet), a warm start (the snapshot written by the cold start is read back), then, on the warm server, a live
+update: a word added to a lesson, timed until every request answers with it. Memory per process comes from
+/proc/<pid>/smaps_rollup: RSS counts pages shared with the master (the courses, forked), USS only the pages the
+process alone holds, PSS shares the shared pages among their users. Reported, never asserted.
+
+``python -m bench.startup`` runs this section alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from bench import COURSES_DIR, Options, Table, heading, mb, note
+from bench.throughput import free_port, serve_command
+
+STARTUP_TIMEOUT = 120.0
+HEALTHZ_TARGET_SECONDS = 3.0
+# A lesson a guest may read (the first lesson of an open course), and where to add a word to it.
+PROBE_COURSE, PROBE_LESSON = "new-urban-agenda", None
+
+
+def _environment(folder: Path, courses: Path) -> dict:
+    env = {name: value for name, value in os.environ.items() if not name.startswith("LEARN_HABITAT_")}
+    env.update(
+        LEARN_HABITAT_INSTANCE_PATH=str(folder / "instance"),
+        LEARN_HABITAT_DATABASE_URL=f"sqlite:///{folder / 'bench.sqlite3'}",
+        LEARN_HABITAT_COURSES_DIR=str(courses),
+        LEARN_HABITAT_SECRET_KEY="learn-habitat-bench-not-a-secret",
+    )
+    return env
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return error.code, ""
+
+
+def _memory(pid: int) -> dict[str, int]:
+    """RSS, PSS and USS of one process, in bytes."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value, *_ = line.split()
+        fields[name.rstrip(":")] = int(value) * 1024
+    return {
+        "rss": fields["Rss"],
+        "pss": fields["Pss"],
+        "uss": fields["Private_Clean"] + fields["Private_Dirty"],
+    }
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of one process so far: unlike wall time, not stretched by a busy machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return sorted(found)
+
+
+class Started:
+    """One ``learn-habitat serve``, from Popen to /healthz."""
+
+    def __init__(self, folder: Path, courses: Path, log_name: str):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = folder / log_name
+        self._log = self.log_path.open("wb")
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            serve_command(self.port),
+            env=_environment(folder, courses),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=folder,
+        )
+        self.seconds = self._wait_for_healthz()
+        self.cpu_seconds = _cpu_seconds(self.process.pid)
+
+    def _wait_for_healthz(self) -> float:
+        while time.perf_counter() - self.started < STARTUP_TIMEOUT:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"serve exited with {self.process.returncode}; see {self.log_path}")
+            try:
+                if _get(self.base + "/healthz")[0] == 200:
+                    return time.perf_counter() - self.started
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.02)
+        raise RuntimeError(f"serve did not answer /healthz within {STARTUP_TIMEOUT} s")
+
+    def workers(self, expected: int) -> list[int]:
+        """The worker pids, once all ``expected`` have booted (and answered: they touched their pages)."""
+        deadline = time.perf_counter() + 30
+        while time.perf_counter() < deadline:
+            workers = _children(self.process.pid)
+            if len(workers) == expected:
+                return workers
+            time.sleep(0.1)
+        return _children(self.process.pid)
+
+    def stop(self) -> None:
+        """SIGTERM to the group; SIGKILL if it lingers."""
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=5)
+        except ProcessLookupError:
+            pass
+        self._log.close()
+
+
+def _probe_lesson(courses: Path) -> tuple[str, Path]:
+    """The URL path of the probe lesson and its English file."""
+    from learn_habitat.content import load_course
+
+    course = load_course(courses / PROBE_COURSE)
+    lesson_id = course.lesson_ids[0]
+    return f"/courses/{course.id}/{lesson_id}", Path(course.lesson(lesson_id, "en").source_path)
+
+
+def _memory_rows(table: Table, label: str, server: Started, workers: int) -> None:
+    for _ in range(workers * 4):  # let every worker answer a page: its working set, not a fresh fork's
+        _get(server.base + "/courses")
+    master = _memory(server.process.pid)
+    table.add(label, "master", mb(master["rss"]), mb(master["pss"]), mb(master["uss"]))
+    sizes = []
+    for pid in server.workers(workers):
+        with contextlib.suppress(OSError):  # a worker replaced meanwhile
+            sizes.append(_memory(pid))
+    if sizes:
+        table.add(
+            label,
+            f"worker (mean of {len(sizes)})",
+            mb(sum(s["rss"] for s in sizes) / len(sizes)),
+            mb(sum(s["pss"] for s in sizes) / len(sizes)),
+            mb(sum(s["uss"] for s in sizes) / len(sizes)),
+        )
+        total = master["pss"] + sum(s["pss"] for s in sizes)
+        table.add(label, "all processes (PSS sum)", "", mb(total), "")
+
+
+def run(options: Options) -> None:
+    """Print seconds to /healthz (cold and warm), memory per worker, and seconds for a live update."""
+    from learn_habitat.wsgi_server import default_workers
+
+    heading("Start-up: `learn-habitat serve` until /healthz answers; memory per worker; a live course update")
+    workers = default_workers()
+    folder = Path(tempfile.mkdtemp(prefix="learn-habitat-bench-startup-"))
+    courses = folder / "courses"
+    try:
+        shutil.copytree(COURSES_DIR, courses)
+        env = _environment(folder, courses)
+        command = serve_command(0)[:-5]  # learn-habitat (or python -m learn_habitat.cli)
+        subprocess.run([*command, "db", "upgrade"], env=env, cwd=folder, check=True, capture_output=True)
+        lesson_path, lesson_file = _probe_lesson(courses)
+
+        times = Table(
+            f"Seconds from start to the first 200 from /healthz ({workers} workers)",
+            ["start", "seconds", "master CPU s"],
+        )
+        memory = Table("Memory per process (MB)", ["start", "process", "RSS", "PSS", "USS"])
+        shutil.rmtree(folder / "instance" / "course-cache", ignore_errors=True)  # `db upgrade` wrote one
+        cold = Started(folder, courses, "cold.log")
+        times.add("cold: courses rendered", f"{cold.seconds:.2f}", f"{cold.cpu_seconds:.2f}")
+        cold.stop()
+        warm = Started(folder, courses, "warm.log")
+        try:
+            times.add(
+                "warm: rendered courses read from instance/course-cache",
+                f"{warm.seconds:.2f}",
+                f"{warm.cpu_seconds:.2f}",
+            )
+            _memory_rows(memory, "warm", warm, workers)
+            marker = f"benchword{int(time.time())}"
+            text = lesson_file.read_text(encoding="utf-8")
+            edited = time.perf_counter()
+            lesson_file.write_text(text + f"\n\nA word added by the benchmark: {marker}.\n", encoding="utf-8")
+            seen = None
+            while time.perf_counter() - edited < 60:
+                status, page = _get(warm.base + lesson_path)
+                if status == 200 and marker in page:
+                    seen = time.perf_counter() - edited
+                    break
+                time.sleep(0.05)
+            times.add(
+                "live update: lesson saved -> new text served",
+                "not seen" if seen is None else f"{seen:.2f}",
+                "",
+            )
+            time.sleep(3)  # the master replaces its workers after publishing; let the new ones settle
+            _memory_rows(memory, "after the update", warm, workers)
+        finally:
+            warm.stop()
+        times.print()
+        note(
+            f"target: /healthz within {HEALTHZ_TARGET_SECONDS:.0f} s of `learn-habitat serve` (reported only)"
+        )
+        note(
+            f"load average during the run: {', '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} cores"
+        )
+        note("the live update includes the watcher's 1 s debounce and reading the changed course again")
+        memory.print()
+        note(
+            "RSS counts the courses each worker shares with the master; USS is what a worker adds on its own"
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    run(Options(quick="--quick" in sys.argv))

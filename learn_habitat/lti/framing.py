@@ -1,0 +1,73 @@
+"""Working inside a platform's iframe: frame-ancestors names the registered platforms, and a session
+started by a launch over https uses a SameSite=None; Secure cookie so the framed pages keep it."""
+
+from __future__ import annotations
+
+import time
+
+from flask import current_app, request, session
+from flask.sessions import SecureCookieSessionInterface
+from sqlalchemy.exc import SQLAlchemyError
+
+from learn_habitat.errors import CONTENT_SECURITY_POLICY
+
+ORIGINS_TTL_SECONDS = 30
+LTI_SESSION_FLAG = "lti"
+
+
+def content_security_policy(frame_origins=(), form_action=()) -> str:
+    """The site's policy with frame-ancestors widened to ``frame_origins`` and form-action to ``form_action``."""
+    policy = CONTENT_SECURITY_POLICY
+    if frame_origins:
+        policy = policy.replace("frame-ancestors 'self'", "frame-ancestors 'self' " + " ".join(frame_origins))
+    if form_action:
+        policy = policy.replace("form-action 'self'", "form-action 'self' " + " ".join(form_action))
+    return policy
+
+
+def allowed_frame_origins() -> tuple[str, ...]:
+    """The registered platforms' origins, read at most every 30 seconds per process."""
+    from learn_habitat.lti.services import frame_origins
+
+    cache = current_app.extensions.setdefault("lti_frame_origins", {})
+    if cache.get("until", 0) < time.monotonic():
+        try:
+            cache["origins"] = frame_origins()
+        except SQLAlchemyError:  # a database outage: keep what we knew, the page answers 503 anyway
+            return cache.get("origins", ())
+        cache["until"] = time.monotonic() + ORIGINS_TTL_SECONDS
+    return cache["origins"]
+
+
+def forget_frame_origins() -> None:
+    """Read the origins afresh on the next response (after a registration changed)."""
+    current_app.extensions.pop("lti_frame_origins", None)
+
+
+class LaunchSessionInterface(SecureCookieSessionInterface):
+    """Flask's cookie session, sent with SameSite=None; Secure when a launch started it over https, since
+    browsers send SameSite=Lax cookies to a cross-site iframe only on top-level navigations."""
+
+    def _framed(self) -> bool:
+        return bool(request.is_secure and session.get(LTI_SESSION_FLAG))
+
+    def get_cookie_samesite(self, app):
+        return "None" if self._framed() else super().get_cookie_samesite(app)
+
+    def get_cookie_secure(self, app):
+        return True if self._framed() else super().get_cookie_secure(app)
+
+
+def init_app(app) -> None:
+    """Install the session interface and the frame-ancestors header."""
+    if type(app.session_interface) is SecureCookieSessionInterface:
+        app.session_interface = LaunchSessionInterface()
+
+    @app.after_request
+    def frame_ancestors(response):
+        # Runs before errors.security_headers (registered earlier), which then keeps this policy.
+        if "Content-Security-Policy" not in response.headers:
+            origins = allowed_frame_origins()
+            if origins:
+                response.headers["Content-Security-Policy"] = content_security_policy(origins)
+        return response
