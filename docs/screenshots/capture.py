@@ -23,6 +23,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from learn_habitat import create_app  # noqa: E402
+from learn_habitat.course_library import current_library  # noqa: E402
 from learn_habitat.extensions import db  # noqa: E402
 from tests.browser.test_accessibility import complete_course  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, PASSWORD, SHIPPED_COURSES, make_user  # noqa: E402
@@ -56,7 +57,8 @@ def main(out_dir: str, label: str) -> None:
     )
     with app.app_context():
         db.create_all()
-    course = app.extensions["learn_habitat.courses"].get(COURSE)
+    with app.app_context():
+        course = current_library().get(COURSE)
     for language in ("en", "ar"):
         make_user(app, f"{language}@example.org", "Amina Diallo", language=language)
         complete_course(app, f"{language}@example.org", course)
