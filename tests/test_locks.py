@@ -54,7 +54,9 @@ def test_each_lock_pins_every_declared_dependency_within_its_range(lock, require
     pins = read_lock(lock)
     for requirement in requirements:
         name = canonicalize_name(requirement.name)
-        assert name in pins, f"{requirement.name} is in setup.cfg but not in requirements/{lock}: run make lock"
+        assert name in pins, (
+            f"{requirement.name} is in setup.cfg but not in requirements/{lock}: run make lock"
+        )
         version, _marker = pins[name]
         assert requirement.specifier.contains(version, prereleases=True), (
             f"requirements/{lock} pins {requirement.name}=={version}, outside setup.cfg's "

@@ -12,6 +12,7 @@ import io
 import os
 import pickle
 import re
+import stat
 import sys
 import tempfile
 from importlib import metadata
@@ -75,12 +76,31 @@ def courses_fingerprint(root: str | Path) -> str:
         for name in sorted(files):
             path = Path(folder, name)
             digest.update(str(path.relative_to(root)).encode("utf-8", "surrogateescape") + b"\0")
-            try:
-                digest.update(path.read_bytes())
-            except OSError as error:  # unreadable: the loader reports it; the hash only needs to differ
-                digest.update(repr(error).encode())
+            _hash_entry(digest, path)
             digest.update(b"\0")
     return digest.hexdigest()
+
+
+def _hash_entry(digest, path: Path) -> None:
+    """Hash what is at ``path`` without following it: a regular file's bytes (streamed), a link's target
+    text, anything else its type. Authors' folders are untrusted: opening a FIFO would block, and a link
+    may point anywhere; the loader reports both, the hash only needs to change when they do."""
+    try:
+        status = os.lstat(path)
+        if stat.S_ISLNK(status.st_mode):
+            digest.update(b"link:" + os.fsencode(os.readlink(path)))
+        elif stat.S_ISREG(status.st_mode):
+            # Opened without following or waiting, and checked again: it may have been swapped meanwhile.
+            handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            with os.fdopen(handle, "rb", buffering=0) as file:
+                if not stat.S_ISREG(os.fstat(handle).st_mode):
+                    raise OSError(f"{path} is no longer a regular file")
+                while chunk := file.read(1 << 20):
+                    digest.update(chunk)
+        else:
+            digest.update(b"special:%o" % stat.S_IFMT(status.st_mode))
+    except OSError as error:  # unreadable: the loader reports it
+        digest.update(repr(error).encode())
 
 
 _code_hash: str | None = None

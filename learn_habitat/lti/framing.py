@@ -66,7 +66,11 @@ def init_app(app) -> None:
     @app.after_request
     def frame_ancestors(response):
         # Runs before errors.security_headers (registered earlier), which then keeps this policy.
-        if "Content-Security-Policy" not in response.headers:
+        # Only launches and the pages of a session a launch started are framed by a platform: every other
+        # response keeps frame-ancestors 'self' and costs no database read (sign-up and reset must do no
+        # database work on the request path, and most pages have a budget of statements).
+        framed = request.path.startswith("/lti/") or session.get(LTI_SESSION_FLAG)
+        if framed and "Content-Security-Policy" not in response.headers:
             origins = allowed_frame_origins()
             if origins:
                 response.headers["Content-Security-Policy"] = content_security_policy(origins)

@@ -418,7 +418,8 @@ def test_the_next_of_a_confirmation_link_stays_on_this_site(app, client, address
 
 def test_api_sign_up_reports_every_field_at_once(client):
     response = client.post(
-        "/api/v1/users", json={"email": "nobody@", "name": "Lea", "password": "password1234", "language": "en"}
+        "/api/v1/users",
+        json={"email": "nobody@", "name": "Lea", "password": "password1234", "language": "en"},
     )
     assert response.status_code == 422
     body = response.get_json()

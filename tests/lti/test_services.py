@@ -147,6 +147,10 @@ def test_frame_ancestors_name_the_registered_platform(app, client, platform):
 
     with app.app_context():
         framing.forget_frame_origins()
+    # A visitor who did not arrive through a launch is never framed by anyone but the site itself.
+    assert client.get("/").headers["Content-Security-Policy"].endswith("frame-ancestors 'self'")
+    with client.session_transaction() as session:
+        session[framing.LTI_SESSION_FLAG] = True
     policy = client.get("/").headers["Content-Security-Policy"]
     assert f"frame-ancestors 'self' {platform.base}" in policy
 
