@@ -13,7 +13,7 @@ from learn_habitat.activities.checklist import MAX_STATEMENTS
 from learn_habitat.content import load_course
 from scorm_export import ExportError, export_course
 from scorm_export.base import SCORM12_SUSPEND_DATA_LENGTH, longest_suspend_data
-from tests.browser.test_checklist import build_checklist_course
+from tests.browser.test_checklist_in_browser import build_checklist_course
 
 
 def test_a_package_page_holds_the_checklist_form_guidance_templates_and_data(tmp_path):
