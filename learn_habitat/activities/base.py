@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -84,3 +85,25 @@ class ActivityType:
     def completion_rule(self) -> str:
         """What it takes to complete a lesson of this type, in a few words."""
         raise NotImplementedError
+
+
+# A ``:::`` line alone closes a block opened by ``::: question``, ``::: theme``, ``::: calculator``...
+FENCE_CLOSING = re.compile(r"^:::\s*$")
+
+
+def take_fenced_block(blocks: list[str]) -> tuple[list[str], bool]:
+    """Take from python-markdown's ``blocks`` the lines of one ``:::`` block, its opening line first, up to its
+    closing ``:::`` line (left out); text after the closing line goes back to ``blocks``. Returns the lines
+    (a blank line stands for each gap between blocks) and whether the block was closed."""
+    lines: list[str] = []
+    while blocks:
+        block_lines = blocks.pop(0).split("\n")
+        for position, line in enumerate(block_lines):
+            if lines and FENCE_CLOSING.match(line):
+                rest = "\n".join(block_lines[position + 1 :]).strip("\n")
+                if rest:
+                    blocks.insert(0, rest)
+                return lines, True
+            lines.append(line)
+        lines.append("")
+    return lines, False

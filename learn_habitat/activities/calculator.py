@@ -31,11 +31,11 @@ from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 
 from learn_habitat.activities import formula as formulas
-from learn_habitat.activities.base import ActivityType, LessonSource
+from learn_habitat.activities.base import FENCE_CLOSING, ActivityType, LessonSource, take_fenced_block
 from learn_habitat.content.errors import Problem
 
 OPENING = re.compile(r"^:::\s*calculator\b(?P<title>.*)$")
-CLOSING = re.compile(r"^:::\s*$")
+CLOSING = FENCE_CLOSING
 INPUT = re.compile(r"^input\s+(?P<name>\S+?)\s*:\s*(?P<rest>.*)$")
 FORMULA = re.compile(r"^formula\s+(?P<name>\S+?)\s*=\s*(?P<expression>.*)$")
 OUTPUT = re.compile(r"^output\s+(?P<name>\S+?)\s*:\s*(?P<rest>.*)$")
@@ -344,18 +344,7 @@ class _CalculatorBlockProcessor(BlockProcessor):
         return bool(OPENING.match(block.split("\n", 1)[0]))
 
     def run(self, parent, blocks):
-        closed = False
-        first = True
-        while blocks and not closed:
-            block_lines = blocks.pop(0).split("\n")
-            for position, line in enumerate(block_lines):
-                if not first and CLOSING.match(line):
-                    closed = True
-                    rest = "\n".join(block_lines[position + 1 :]).strip("\n")
-                    if rest:
-                        blocks.insert(0, rest)
-                    break
-                first = False
+        take_fenced_block(blocks)  # the block is read from the source by the activity; here it only goes
         found = self.parser.md.lesson_references.data
         found["calculators"] = found.get("calculators", 0) + 1
         return True

@@ -29,12 +29,11 @@ import markdown
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 
-from learn_habitat.activities.base import ActivityType, LessonSource
+from learn_habitat.activities.base import ActivityType, LessonSource, take_fenced_block
 from learn_habitat.content.errors import Problem
 from learn_habitat.content.render import markup_problems, sanitise_html
 
 OPENING = re.compile(r"^:::\s*theme\b\s*(?P<title>.*?)\s*$")
-CLOSING = re.compile(r"^:::\s*$")
 STATEMENT = re.compile(r"^- (?P<text>.+)$")
 GUIDANCE = re.compile(r"^(?: {2,}|\t)>\s?(?P<value>[^:：]+?)\s*[:：]\s*(?P<text>.+)$")
 MIN_SCALE, MAX_SCALE = 2, 10
@@ -183,19 +182,7 @@ class _ThemeBlockProcessor(BlockProcessor):
         return bool(OPENING.match(block.split("\n", 1)[0]))
 
     def run(self, parent, blocks):
-        lines, closed = [], False
-        while blocks and not closed:
-            block_lines = blocks.pop(0).split("\n")
-            for position, line in enumerate(block_lines):
-                if lines and CLOSING.match(line):
-                    closed = True
-                    rest = "\n".join(block_lines[position + 1 :]).strip("\n")
-                    if rest:
-                        blocks.insert(0, rest)
-                    break
-                lines.append(line)
-            else:
-                lines.append("")
+        lines, closed = take_fenced_block(blocks)
         drafts = self.parser.md.lesson_references.data.setdefault("themes", [])
         draft = _Draft(index=len(drafts), title=OPENING.match(lines[0]).group("title"))
         if not closed:

@@ -29,14 +29,13 @@ import markdown
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 
-from learn_habitat.activities.base import ActivityType, LessonSource
+from learn_habitat.activities.base import ActivityType, LessonSource, take_fenced_block
 from learn_habitat.content.errors import Problem
 from learn_habitat.content.render import markup_problems, sanitise_html
 
 QUESTION_TYPES = ("single", "multiple", "true-false", "numeric", "text")
 CHOICE_TYPES = frozenset({"single", "multiple"})
 OPENING = re.compile(r"^:::\s*question\b\s*(?P<type>\S*)\s*$")
-CLOSING = re.compile(r"^:::\s*$")
 OPTION = re.compile(r"^- \[(?P<mark>[ xX])\]\s+(?P<text>.+)$")
 OPTION_FEEDBACK = re.compile(r"^(?: {2,}|\t)>\s?(?P<text>.*)$")
 NUMBER_ANSWER = re.compile(
@@ -251,20 +250,7 @@ class _QuestionBlockProcessor(BlockProcessor):
         return bool(OPENING.match(block.split("\n", 1)[0]))
 
     def run(self, parent, blocks):
-        lines = []
-        closed = False
-        while blocks and not closed:
-            block_lines = blocks.pop(0).split("\n")
-            for position, line in enumerate(block_lines):
-                if lines and CLOSING.match(line):
-                    closed = True
-                    rest = "\n".join(block_lines[position + 1 :]).strip("\n")
-                    if rest:
-                        blocks.insert(0, rest)
-                    break
-                lines.append(line)
-            else:
-                lines.append("")
+        lines, closed = take_fenced_block(blocks)
         drafts = self.parser.md.lesson_references.data.setdefault("questions", [])
         draft = _Draft(index=len(drafts), kind=OPENING.match(lines[0]).group("type"))
         if not closed:
