@@ -64,9 +64,10 @@ def _hash(key: str) -> str:
 
 def create_app(database_url: str | None = None, body: str | None = None):
     """The baseline app on ``database_url`` (else ``BASELINE_DATABASE_URL``); tables created if missing."""
-    from flask import Flask, abort, render_template_string, request
+    from flask import Flask, abort, render_template, request
     from flask_login import LoginManager, UserMixin, current_user, login_required, login_user
     from flask_sqlalchemy import SQLAlchemy
+    from jinja2 import DictLoader
 
     class Base(DeclarativeBase):
         pass
@@ -111,6 +112,9 @@ def create_app(database_url: str | None = None, body: str | None = None):
         SQLALCHEMY_DATABASE_URI=site_database_url(database_url or os.environ[DATABASE_ENV], ""),
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
     )
+    # A named template, compiled once and cached as the site's are (render_template_string would compile
+    # the source on every request and make the baseline slower than the framework's limit).
+    app.jinja_loader = DictLoader({"page.html": TEMPLATE})
     db.init_app(app)
     login = LoginManager(app)
     login.session_protection = "basic"
@@ -152,7 +156,7 @@ def create_app(database_url: str | None = None, body: str | None = None):
         )
         if row is None:
             abort(404)
-        return render_template_string(TEMPLATE, title="A lesson", language="en", row=row, body=body)
+        return render_template("page.html", title="A lesson", language="en", row=row, body=body)
 
     with app.app_context():
         db.create_all()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from learn_habitat import course_library, errors, i18n, lti, urls
+from learn_habitat import course_library, errors, fragments, i18n, lti, urls
 from learn_habitat.accounts import auth as accounts_auth
 from learn_habitat.config import apply_config
 from learn_habitat.database import MIGRATIONS_DIR, render_migration_item
@@ -40,6 +40,7 @@ def build_app(config=None) -> Flask:
     i18n.init_app(app)
     urls.init_app(app)
     course_library.init_app(app)
+    fragments.init_app(app)
     errors.init_app(app)
 
     from learn_habitat.accounts.routes import blueprint as accounts

@@ -4,54 +4,26 @@ and a request that starts after another has seen the new version never sees the 
 
 from __future__ import annotations
 
-import http.client
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import CourseFolder
+from tests.served_site import request, served_site, wait_for
 
 LESSON = "/courses/demo-course/welcome"
 WAIT_SECONDS = 120  # generous: the machine is shared; the watcher itself answers within seconds
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _command() -> list[str]:
-    script = Path(sys.executable).with_name("learn-habitat")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "learn_habitat.cli"]
-
-
 def _get(port: int, path: str) -> tuple[int, str]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        return response.status, response.read().decode("utf-8", "replace")
-    finally:
-        connection.close()
+    status, _headers, text = request(port, "GET", path)
+    return status, text
 
 
 def _wait_for(condition, what: str, seconds: float = WAIT_SECONDS):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"not within {seconds} s: {what}")
+    return wait_for(condition, what, seconds)
 
 
 @pytest.fixture
@@ -59,45 +31,9 @@ def served(tmp_path):
     """`learn-habitat serve` (3 workers) over a temporary COURSES_DIR holding the demo course; yields the course
     folder, the port and a function returning the server's log so far."""
     course = CourseFolder(tmp_path / "courses")
-    env = {name: value for name, value in os.environ.items() if not name.startswith("LEARN_HABITAT_")}
-    env.update(
-        LEARN_HABITAT_INSTANCE_PATH=str(tmp_path / "instance"),
-        LEARN_HABITAT_DATABASE_URL=f"sqlite:///{tmp_path / 'site.sqlite3'}",
-        LEARN_HABITAT_COURSES_DIR=str(course.root),
-        LEARN_HABITAT_RATELIMIT_ENABLED="false",
-    )
-    subprocess.run(
-        [*_command(), "db", "upgrade"], env=env, cwd=tmp_path, check=True, capture_output=True, timeout=300
-    )
-    port = _free_port()
-    log = tmp_path / "serve.log"
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            [*_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "3"],
-            env=env,
-            cwd=tmp_path,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-
-        def answering():
-            assert server.poll() is None, log.read_text()
-            try:
-                return _get(port, "/healthz")[0] == 200
-            except OSError:
-                return False
-
-        _wait_for(answering, "learn-habitat serve answers /healthz")
-        _wait_for(lambda: "watching" in log.read_text(), "the master watches the courses")
-        yield course, port, log.read_text
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    with served_site(tmp_path, course.root, RATELIMIT_ENABLED="false") as site:
+        _wait_for(lambda: "watching" in site.log(), "the master watches the courses")
+        yield course, site.port, site.log
     assert not list((tmp_path / "instance" / "course-cache").glob("live-*.pickle"))  # the server cleaned up
 
 
@@ -219,7 +155,7 @@ def test_a_restart_with_unchanged_courses_reads_them_back_without_rendering(
         raise AssertionError("the courses were rendered again")
 
     with monkeypatch.context() as patched:
-        patched.setattr(learn_habitat.content.refresh, "read_course", no_rendering)
+        patched.setattr(learn_habitat.content.refresh, "read_courses", no_rendering)
         assert live_library(create_app(config)).current() == first
 
     course_dir.replace("en/welcome.md", "Read", "Now read")

@@ -5,6 +5,7 @@ Services take explicit arguments and never read the request; the caller commits.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -39,8 +40,12 @@ EMAIL_CHANGE_MAX_AGE_SECONDS = 24 * 60 * 60
 SESSION_MAX_AGE = timedelta(days=365)
 TOKEN_PREFIX = "lh_"
 
-# Checked when the email is unknown, so a sign-in takes as long whether or not the account exists.
-_DUMMY_HASH = generate_password_hash("not a real password")
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked when the email is unknown, so a sign-in takes as long whether or not the account exists.
+    Made at first use, not at import: hashing takes a tenth of a second that every start would pay."""
+    return generate_password_hash("not a real password")
 
 
 class AccountError(ValueError):
@@ -267,7 +272,7 @@ def authenticate(email: str, password: str) -> User | None:
     either way, and the same answer for an unconfirmed account, which would tell that a sign-up was new)."""
     user = find_user_by_email(email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, str(password or ""))
+        check_password_hash(_dummy_hash(), str(password or ""))
         return None
     matches = check_password_hash(user.password_hash, str(password or ""))
     return user if matches and user.email_confirmed_at is not None else None
@@ -426,14 +431,23 @@ def end_all_sessions(user: User) -> None:
     user.session_key = None
 
 
+# Built once: every signed-in request runs it, and building the statement cost more than running it.
+_USER_OF_SESSION = (
+    db.select(User)
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(
+        UserSession.key_hash == db.bindparam("key_hash"),
+        UserSession.created_at >= db.bindparam("oldest"),
+    )
+)
+
+
 def user_for_session(key: str) -> User | None:
     """The user of a live session (Flask-Login's user loader, for the session and the remember cookie)."""
     if not isinstance(key, str) or not key or len(key) > 100:
         return None
     user = db.session.scalar(
-        db.select(User)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.key_hash == _key_hash(key), UserSession.created_at >= utcnow() - SESSION_MAX_AGE)
+        _USER_OF_SESSION, {"key_hash": _key_hash(key), "oldest": utcnow() - SESSION_MAX_AGE}
     )
     if user is not None:
         user.session_key = key

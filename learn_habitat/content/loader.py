@@ -9,8 +9,10 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
+import pickle
 import re
 import reprlib
+import threading
 from pathlib import Path
 
 from learn_habitat import activities as activity_plugins
@@ -126,12 +128,57 @@ def load_library(
         return CourseLibrary(frozen_mapping(), (Problem(str(root), 1, "no such folder of courses"),))
     courses, problems = {}, list(read_termbase(root / TERMBASE_FILE)[1])
     # is_dir() follows links on purpose: a link to a folder is read as a course, and refused with a problem.
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
-        course, found = read_course(folder, lesson_href, media_href)
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    for course, found in read_courses(folders, lesson_href, media_href):
         problems.extend(found)
         if course is not None:
             courses[course.id] = course
     return CourseLibrary(frozen_mapping(courses), tuple(sort_problems(problems)))
+
+
+# Below this much Markdown a second process costs more than it saves (it starts and imports the pipeline).
+PARALLEL_MIN_BYTES = 256 * 1024
+
+
+def read_courses(
+    folders, lesson_href: str = "{lesson}", media_href: str = "media/{name}", parallel: bool | None = None
+) -> list[tuple]:
+    """:func:`read_course` of each folder, in order. Several courses are read by several processes (one
+    per core): rendering is CPU work, and a server starting with no rendered courses kept waits for it.
+    ``parallel`` forces one way or the other; by default processes are used when they can only help."""
+    folders = list(folders)
+    workers = min(len(folders), os.cpu_count() or 1)
+    if parallel is None:
+        # The readers are forked (no second import of the pipeline, no re-run of the caller's main module),
+        # so only from a process that runs no other thread: a fork copies no thread, but it copies their locks.
+        parallel = (
+            workers > 1 and threading.active_count() == 1 and _markdown_bytes(folders) >= PARALLEL_MIN_BYTES
+        )
+    if not parallel or len(folders) < 2:
+        return [read_course(folder, lesson_href, media_href) for folder in folders]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
+
+    read = partial(_read_course_pickled, lesson_href=lesson_href, media_href=media_href)
+    with ProcessPoolExecutor(max(workers, 2), mp_context=multiprocessing.get_context("fork")) as pool:
+        return [pickle.loads(data) for data in pool.map(read, folders)]  # noqa: S301 - from our own child
+
+
+def _read_course_pickled(folder, lesson_href, media_href) -> bytes:
+    from learn_habitat.content.snapshot import pickled
+
+    return pickled(read_course(folder, lesson_href, media_href))
+
+
+def _markdown_bytes(folders) -> int:
+    total = 0
+    for folder in folders:
+        for dirpath, _dirnames, filenames in os.walk(folder):  # never follows links
+            total += sum(
+                os.lstat(os.path.join(dirpath, name)).st_size for name in filenames if name.endswith(".md")
+            )
+    return total
 
 
 def check_courses(path: str | Path) -> list[Problem]:

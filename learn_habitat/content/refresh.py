@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from learn_habitat.content.errors import Problem, sort_problems
-from learn_habitat.content.loader import read_course
+from learn_habitat.content.loader import read_courses
 from learn_habitat.content.model import CourseLibrary, frozen_mapping
 from learn_habitat.content.termbase import TERMBASE_FILE, read_termbase
 
@@ -74,9 +74,11 @@ def refresh_library(
     else:  # the termbase's own problems, read last time
         problems = [p for p in previous.problems if os.path.abspath(p.path) == os.path.abspath(termbase)]
     courses, kept = {}, []
+    to_read = [folder for folder in folders if reread_all or folder.name in reread]
+    fresh = dict(zip((f.name for f in to_read), read_courses(to_read, lesson_href, media_href), strict=True))
     for folder in folders:
         if reread_all or folder.name in reread:
-            course, found = read_course(folder, lesson_href, media_href)
+            course, found = fresh[folder.name]
             problems.extend(found)
             last_good = previous_by_folder.get(folder.name)
             if course is None and last_good is not None:

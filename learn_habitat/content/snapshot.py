@@ -31,18 +31,24 @@ def _reduce_frozen_mapping(mapping):
     return frozen_mapping, (dict(mapping),)
 
 
+def pickled(value) -> bytes:
+    """``value`` (courses, libraries, problems) as a pickle; frozen mappings are written as their items."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: _reduce_frozen_mapping}
+    pickler.dump(value)
+    return buffer.getvalue()
+
+
 def dump_library(library: CourseLibrary, path: str | Path) -> None:
     """Write ``library`` to ``path`` atomically (readers see the old file or the whole new one), mode 600."""
     path = Path(path)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: _reduce_frozen_mapping}
-    pickler.dump((SNAPSHOT_FORMAT, library))
+    data = pickled((SNAPSHOT_FORMAT, library))
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
     try:
         with os.fdopen(handle, "wb") as file:
-            file.write(buffer.getbuffer())
+            file.write(data)
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)

@@ -14,6 +14,7 @@ the start of a word, so ``трущоб`` covers трущобы and трущоб�
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import unicodedata
@@ -208,38 +209,66 @@ def checked_lines(text: str) -> list[tuple[int, str]]:
     return lines
 
 
+class _CheckedText:
+    """A lesson's checked lines joined into one text (a newline between lines), so that each pattern runs
+    once over the lesson instead of once per line. No pattern matches a newline (forms are folded to single
+    spaces and ``*`` is ``\\w*``), so a match never spans two lines."""
+
+    def __init__(self, text: str):
+        checked = checked_lines(text)
+        self.numbers = [number for number, _ in checked]
+        self.starts, offset = [], 0
+        for _, line in checked:
+            self.starts.append(offset)
+            offset += len(line) + 1
+        self.text = "\n".join(line for _, line in checked)
+
+    def line_of(self, position: int) -> int:
+        return self.numbers[bisect.bisect_right(self.starts, position) - 1]
+
+
+_SOURCE_USES: dict = {}
+
+
+def _source_uses(termbase: Termbase, source_text: str) -> dict[int, tuple[int, str]]:
+    """For each term a source lesson uses (by its index): the line and the words of its first use. A source
+    lesson is checked against each of its translations, so this is found once per source text."""
+    key = (id(termbase), source_text)
+    if key not in _SOURCE_USES:
+        if len(_SOURCE_USES) >= 256:
+            _SOURCE_USES.clear()
+        source, uses = _CheckedText(source_text), {}
+        for index, term in enumerate(termbase.terms):
+            if "lessons" in term.scope and (found := term.source_pattern().search(source.text)):
+                uses[index] = (source.line_of(found.start()), found.group(0))
+        _SOURCE_USES[key] = (termbase, uses)  # the termbase is kept so that its id is not reused
+    return _SOURCE_USES[key][1]
+
+
 def lesson_term_problems(
     termbase: Termbase, source_text: str, source_label: str, text: str, path: str, language: str
 ) -> list[Problem]:
     """What a translated lesson (``text`` at ``path``) does against the terms its source lesson uses."""
-    source_lines = checked_lines(source_text)
-    lines = checked_lines(text)
+    translation = _CheckedText(text)
     last_line = max(text.count("\n") + 1, 1)
     problems = []
-    for term in termbase.terms:
-        if "lessons" not in term.scope:
-            continue
-        used = next(
-            ((n, m.group(0)) for n, line in source_lines if (m := term.source_pattern().search(line))), None
-        )
-        if used is None:
-            continue
-        source_line, written = used
+    for index, (source_line, written) in _source_uses(termbase, source_text).items():
+        term = termbase.terms[index]
         approved = term.approved.get(language, ())
         for form, pattern in term.patterns("forbidden", language):
-            for number, line in lines:
-                if pattern.search(line):
-                    instead = f"; write {' or '.join(repr(a) for a in approved)}" if approved else ""
-                    problems.append(
-                        Problem(
-                            path,
-                            number,
-                            f"{form!r} is a forbidden translation of {term.english[0]!r}{instead} "
-                            f"({termbase.where(term)})",
-                        )
+            lines = dict.fromkeys(translation.line_of(m.start()) for m in pattern.finditer(translation.text))
+            for number in lines:  # one problem per line, in order
+                instead = f"; write {' or '.join(repr(a) for a in approved)}" if approved else ""
+                problems.append(
+                    Problem(
+                        path,
+                        number,
+                        f"{form!r} is a forbidden translation of {term.english[0]!r}{instead} "
+                        f"({termbase.where(term)})",
                     )
+                )
         patterns = term.patterns("approved", language)
-        if patterns and not any(pattern.search(line) for _, pattern in patterns for _, line in lines):
+        if patterns and not any(pattern.search(translation.text) for _, pattern in patterns):
             problems.append(
                 Problem(
                     path,

@@ -24,6 +24,7 @@ from scorm_export.base import script_json
 blueprint = Blueprint("learning", __name__)
 # Calculators hand their data to calculator.js in <script type="application/json"> (learning/_calculator.html).
 blueprint.add_app_template_filter(script_json, "script_json")
+blueprint.add_app_template_global(services.lesson_contents, "lesson_contents")
 
 
 @blueprint.app_template_global()
@@ -74,7 +75,6 @@ def lesson(course_id, lesson_id):
         quiz=quiz_state,
         progress=progress,
         enrolled=enrolled,
-        contents=services.lesson_contents(view.lesson),
     )
 
 

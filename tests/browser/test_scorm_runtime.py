@@ -161,6 +161,11 @@ LESSON_SHOWN = """id => { try {
 } catch (error) { return false; } }"""
 
 
+LOCATION_RECORDED = """id => window.lmsCalls.some(function (call) {
+  return (call[1] === "cmi.location" || call[1] === "cmi.core.lesson_location") && call[2] === id;
+})"""
+
+
 def wait_for_next_lesson(page, previous=None):
     """Wait until the lesson frame shows a lesson other than ``previous``."""
     page.wait_for_function(LESSON_SHOWN, arg=previous)
@@ -490,6 +495,8 @@ def test_partial_session_then_resume_lands_on_the_same_lesson(lms, small_course,
         wait_for_next_lesson(page, lesson_id)
     stopped_at = current_lesson(page)
     assert stopped_at == course.lesson_ids[3]
+    # The lesson shows before the runtime's load handler records the location: end the session after that.
+    page.wait_for_function(LOCATION_RECORDED, arg=stopped_at)
     page.evaluate("window.endSession()")
     page.wait_for_function(TERMINATED, arg=STANDARDS[standard]["terminate"])
     assert page.evaluate("window.lmsErrors") == []

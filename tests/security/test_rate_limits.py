@@ -3,16 +3,11 @@ file in the instance folder unless RATELIMIT_STORAGE_URI names Redis), and limit
 
 from __future__ import annotations
 
-import http.client
-import os
 import re
-import signal
-import socket
 import stat
 import subprocess
 import sys
 import textwrap
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
@@ -34,6 +29,7 @@ from learn_habitat.extensions import db
 from learn_habitat.learning.services import set_enrolment_key
 from learn_habitat.rate_limit_storage import SQLiteFileStorage, path_from_uri, storage_uri
 from tests.conftest import PASSWORD, PROJECT_ROOT, SHIPPED_COURSES, CourseFolder, make_user
+from tests.served_site import served_site
 
 # The shared storage ----------------------------------------------------------------------------------------
 
@@ -154,82 +150,15 @@ def test_processes_hitting_one_file_at_once_get_exactly_the_limit_between_them(t
 # `learn-habitat serve`: several gunicorn workers, one limit ------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _command() -> list[str]:
-    script = Path(sys.executable).with_name("learn-habitat")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "learn_habitat.cli"]
-
-
-def _request(port, method, path, body=None, headers=None):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, response.getheaders(), response.read().decode("utf-8", "replace")
-    finally:
-        connection.close()
-
-
-def _wait_until_serving(port, server) -> None:
-    """Poll /healthz until the server answers (a failure to start ends the test with its output)."""
-    for _ in range(600):
-        if server.poll() is not None:
-            pytest.fail(f"learn-habitat serve exited with {server.returncode}:\n{server.stdout.read()}")
-        try:
-            if _request(port, "GET", "/healthz")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    pytest.fail("learn-habitat serve did not answer /healthz")
-
-
 @pytest.fixture
 def served(tmp_path):
-    """`learn-habitat serve` with 3 gunicorn workers and nothing about rate limits configured, on a migrated
-    SQLite database; yields its port and a function returning its log so far."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("LEARN_HABITAT_")}
-    env.update(
-        LEARN_HABITAT_INSTANCE_PATH=str(tmp_path / "instance"),
-        LEARN_HABITAT_DATABASE_URL=f"sqlite:///{tmp_path / 'site.sqlite3'}",
-        LEARN_HABITAT_COURSES_DIR=str(SHIPPED_COURSES),
-    )
-    subprocess.run(
-        [*_command(), "db", "upgrade"], env=env, cwd=tmp_path, check=True, capture_output=True, timeout=300
-    )
-    port = _free_port()
-    log = tmp_path / "serve.log"
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            [*_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "3"],
-            env=env,
-            cwd=tmp_path,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    server.stdout = log.open()  # for _wait_until_serving's message
-    try:
-        _wait_until_serving(port, server)
-        yield port, lambda: log.read_text()
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        server.stdout.close()
+    """`learn-habitat serve` with 3 gunicorn workers and nothing about rate limits configured."""
+    with served_site(tmp_path, SHIPPED_COURSES) as site:
+        yield site
 
 
 def test_sign_in_limit_holds_across_the_workers_of_learn_habitat_serve(served):
-    port, log = served
-    status, headers, page = _request(port, "GET", "/login")
+    status, headers, page = served.request("GET", "/login")
     assert status == 200
     csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     cookie = next(value.split(";", 1)[0] for name, value in headers if name.lower() == "set-cookie")
@@ -239,8 +168,7 @@ def test_sign_in_limit_holds_across_the_workers_of_learn_habitat_serve(served):
         body = urlencode(
             {"email": f"guess{number}@example.org", "password": "not the password", "csrf_token": csrf}
         )
-        return _request(
-            port,
+        return served.request(
             "POST",
             "/login",
             body,
@@ -252,7 +180,7 @@ def test_sign_in_limit_holds_across_the_workers_of_learn_habitat_serve(served):
     documented = int(Defaults.LOGIN_RATE_LIMIT.split()[0])
     assert documented == 10
     assert sorted(statuses) == [401] * documented + [429] * (20 - documented)
-    workers = set(re.findall(r'"POST /login HTTP/1\.1" \d+ .* <(\d+)>$', log(), re.MULTILINE))
+    workers = set(re.findall(r'"POST /login HTTP/1\.1" \d+ .* <(\d+)>$', served.log(), re.MULTILINE))
     assert len(workers) >= 2, "the sign-ins should have been answered by more than one worker"
 
 
