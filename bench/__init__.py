@@ -1,7 +1,8 @@
 """Benchmarks for learn-habitat: ``python -m bench`` prints every figure and ratio as plain-text tables.
 
-One module per area (``page_weight``, ``throughput``, ``pipeline``, ``scorm``, ``scale``); this module holds
-what they share: table printing, timing, the scoreboard of targets, and the temporary databases and apps
+One module per area (``page_weight``, ``throughput``, ``pipeline``, ``scorm``, ``scale``), beside two tools they
+use (``server`` starts ``learn-habitat serve`` and the baseline; ``paced`` is the fixed-rate load generator);
+this module holds what they share: table printing, timing, the scoreboard of targets, and the temporary databases and apps
 the sections run against. Benchmarks never run as tests and never touch the project's own instance folder
 or the ``test`` database: every section works in a temporary folder and its own PostgreSQL database,
 dropped at the end.

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,7 @@ import urllib.request
 from pathlib import Path
 
 from bench import COURSES_DIR, Options, Table, heading, mb, note
-from bench.throughput import free_port, serve_command
+from bench.server import Server, learn_habitat_command, site_environment
 
 STARTUP_TIMEOUT = 120.0
 HEALTHZ_TARGET_SECONDS = 3.0
@@ -34,14 +33,7 @@ PROBE_COURSE, PROBE_LESSON = "new-urban-agenda", None
 
 
 def _environment(folder: Path, courses: Path) -> dict:
-    env = {name: value for name, value in os.environ.items() if not name.startswith("LEARN_HABITAT_")}
-    env.update(
-        LEARN_HABITAT_INSTANCE_PATH=str(folder / "instance"),
-        LEARN_HABITAT_DATABASE_URL=f"sqlite:///{folder / 'bench.sqlite3'}",
-        LEARN_HABITAT_COURSES_DIR=str(courses),
-        LEARN_HABITAT_SECRET_KEY="learn-habitat-bench-not-a-secret",
-    )
-    return env
+    return site_environment(f"sqlite:///{folder / 'bench.sqlite3'}", folder / "instance", courses)
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -71,72 +63,37 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return sorted(found)
-
-
 class Started:
-    """One ``learn-habitat serve``, from Popen to /healthz."""
+    """One ``learn-habitat serve``, from its start to the first 200 from /healthz."""
 
     def __init__(self, folder: Path, courses: Path, log_name: str):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = folder / log_name
-        self._log = self.log_path.open("wb")
-        self.started = time.perf_counter()
-        self.process = subprocess.Popen(
-            serve_command(self.port),
-            env=_environment(folder, courses),
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            cwd=folder,
-        )
-        self.seconds = self._wait_for_healthz()
-        self.cpu_seconds = _cpu_seconds(self.process.pid)
+        self.server = Server.site(folder, _environment(folder, courses), log_name)
+        self.base = self.server.base
+        try:
+            self.seconds = self.server.wait_ready(timeout=STARTUP_TIMEOUT)
+        except Exception:
+            self.server.stop()
+            raise
+        self.cpu_seconds = _cpu_seconds(self.server.process.pid)
 
-    def _wait_for_healthz(self) -> float:
-        while time.perf_counter() - self.started < STARTUP_TIMEOUT:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"serve exited with {self.process.returncode}; see {self.log_path}")
-            try:
-                if _get(self.base + "/healthz")[0] == 200:
-                    return time.perf_counter() - self.started
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.02)
-        raise RuntimeError(f"serve did not answer /healthz within {STARTUP_TIMEOUT} s")
+    @property
+    def pid(self) -> int:
+        """The master's pid."""
+        return self.server.process.pid
 
     def workers(self, expected: int) -> list[int]:
         """The worker pids, once all ``expected`` have booted (and answered: they touched their pages)."""
         deadline = time.perf_counter() + 30
         while time.perf_counter() < deadline:
-            workers = _children(self.process.pid)
+            workers = self.server.worker_pids()
             if len(workers) == expected:
                 return workers
             time.sleep(0.1)
-        return _children(self.process.pid)
+        return self.server.worker_pids()
 
     def stop(self) -> None:
-        """SIGTERM to the group; SIGKILL if it lingers."""
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
-        except ProcessLookupError:
-            pass
-        self._log.close()
+        """Stop the master and its workers."""
+        self.server.stop(timeout=30)
 
 
 def _probe_lesson(courses: Path) -> tuple[str, Path]:
@@ -151,7 +108,7 @@ def _probe_lesson(courses: Path) -> tuple[str, Path]:
 def _memory_rows(table: Table, label: str, server: Started, workers: int) -> None:
     for _ in range(workers * 4):  # let every worker answer a page: its working set, not a fresh fork's
         _get(server.base + "/courses")
-    master = _memory(server.process.pid)
+    master = _memory(server.pid)
     table.add(label, "master", mb(master["rss"]), mb(master["pss"]), mb(master["uss"]))
     sizes = []
     for pid in server.workers(workers):
@@ -180,8 +137,9 @@ def run(options: Options) -> None:
     try:
         shutil.copytree(COURSES_DIR, courses)
         env = _environment(folder, courses)
-        command = serve_command(0)[:-5]  # learn-habitat (or python -m learn_habitat.cli)
-        subprocess.run([*command, "db", "upgrade"], env=env, cwd=folder, check=True, capture_output=True)
+        subprocess.run(
+            [*learn_habitat_command(), "db", "upgrade"], env=env, cwd=folder, check=True, capture_output=True
+        )
         lesson_path, lesson_file = _probe_lesson(courses)
 
         times = Table(

@@ -14,18 +14,21 @@ baseline's tables, then:
   log on) and the baseline under the same gunicorn options, loaded at 8 and 32 connections in interleaved
   rounds (healthz, baseline, lesson, course, dashboard, view, ...), so a burst of load from elsewhere hits
   every endpoint alike. Requests/s is over all rounds; p50 and p99 are the median of the rounds' values.
+- at a fixed request rate (``bench/paced.py``, open loop): the baseline and the lesson page at 50% and 80% of
+  the baseline's throughput at saturation (wrk's, else the paced generator's overdriven), in interleaved
+  rounds, each request timed from the moment it was due (no coordinated omission): p50 to max, and the
+  lesson page's p99 beside the baseline's. wrk's percentiles describe a server at saturation, where queueing
+  decides them; these describe a visitor's wait at a traffic the server can carry.
 """
 
 from __future__ import annotations
 
 import http.cookiejar
 import json
+import math
 import multiprocessing
-import os
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,9 +42,8 @@ from pathlib import Path
 
 from bench import (
     BENCH_PASSWORD,
-    BENCH_SECRET_KEY,
     BENCH_USER_AGENT,
-    COURSES_DIR,
+    PROJECT_ROOT,
     SCOREBOARD,
     Options,
     StatementLog,
@@ -60,11 +62,12 @@ from bench import (
     shipped_library,
     sign_in_test_client,
 )
+from bench.paced import PacedResult, Request, latency_ms, pace, pooled
+from bench.server import Server, clean_environment, free_port, site_environment
 
 COURSE_ID = "adequate-housing"
 LESSON_ID = "seven-elements-of-adequacy"  # a page, not the free first lesson: the enrolment is checked
 LEARNER_EMAIL = "load-test@bench.example.org"
-STARTUP_TIMEOUT = 60
 ROUNDS = 3  # interleaved rounds per endpoint (one on --quick)
 
 WRK_SCRIPT = r"""
@@ -173,88 +176,6 @@ IN_PROCESS_CALLS = 30  # timed calls per endpoint and round, in-process (10 on -
 
 def _is_health(endpoint_name: str) -> bool:
     return endpoint_name.startswith("healthz")
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def serve_command(port: int) -> list[str]:
-    """``learn-habitat serve`` beside this interpreter (else the module), with its default workers."""
-    script = Path(sys.executable).with_name("learn-habitat")
-    base = [str(script)] if script.exists() else [sys.executable, "-m", "learn_habitat.cli"]
-    return [*base, "serve", "--host", "127.0.0.1", "--port", str(port)]
-
-
-class Server:
-    """gunicorn started as its own process group, stopped by that group's id."""
-
-    def __init__(self, database_url: str, folder: Path, port: int):
-        self.base = f"http://127.0.0.1:{port}"
-        env = dict(os.environ)
-        env.update(
-            {
-                "LEARN_HABITAT_DATABASE_URL": database_url,
-                "LEARN_HABITAT_INSTANCE_PATH": str(folder / "instance"),
-                "LEARN_HABITAT_SECRET_KEY": BENCH_SECRET_KEY,
-                "LEARN_HABITAT_COURSES_DIR": str(COURSES_DIR),
-                "LEARN_HABITAT_RATELIMIT_ENABLED": "false",
-            }
-        )
-        env.pop("LEARN_HABITAT_DEBUG", None)
-        self.log_path = folder / "gunicorn.log"
-        self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
-            serve_command(port),
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            cwd=folder,
-        )
-
-    def wait_ready(self) -> float:
-        """Seconds until /healthz answers."""
-        started = time.perf_counter()
-        while time.perf_counter() - started < STARTUP_TIMEOUT:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode}; see {self.log_path}")
-            try:
-                with urllib.request.urlopen(self.base + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return time.perf_counter() - started
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer /healthz within {STARTUP_TIMEOUT} s")
-
-    def workers(self) -> int:
-        """How many worker processes the master runs."""
-        count = 0
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                if int(fields[1]) == self.process.pid:
-                    count += 1
-        return count
-
-    def stop(self) -> None:
-        """Stop gunicorn and its workers (SIGTERM to the group we started, SIGKILL if it lingers)."""
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
-            except ProcessLookupError:
-                pass
-        self._log.close()
 
 
 def sign_in_over_http(base: str, email: str, password: str = BENCH_PASSWORD) -> str:
@@ -481,35 +402,23 @@ def measure_in_process(app, baseline_app, token: str, rounds: int, calls: int) -
     return list(found.values())
 
 
-class BaselineServer(Server):
+def start_site(database_url: str, folder: Path) -> Server:
+    """``learn-habitat serve`` on the bench database, default workers, rate limits off."""
+    env = site_environment(database_url, folder / "instance", ratelimit_enabled="false")
+    return Server.site(folder, env)
+
+
+def start_baseline(database_url: str, folder: Path, body_file: Path) -> Server:
     """The baseline app under gunicorn, started as ``learn-habitat serve`` starts the site."""
-
-    def __init__(self, database_url: str, folder: Path, port: int, body_file: Path):
-        self.base = f"http://127.0.0.1:{port}"
-        env = dict(os.environ)
-        env.update({baseline.DATABASE_ENV: database_url, baseline.BODY_ENV: str(body_file)})
-        self.log_path = folder / "gunicorn-baseline.log"
-        self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bench.baseline", "--port", str(port)],
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            cwd=Path(__file__).resolve().parent.parent,
-        )
-
-    def wait_ready(self) -> float:
-        started = time.perf_counter()
-        while time.perf_counter() - started < STARTUP_TIMEOUT:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"baseline gunicorn exited; see {self.log_path}")
-            try:
-                with socket.create_connection(("127.0.0.1", int(self.base.rsplit(":", 1)[1])), timeout=1):
-                    return time.perf_counter() - started
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("the baseline did not start")
+    port = free_port()
+    env = clean_environment(**{baseline.DATABASE_ENV: database_url, baseline.BODY_ENV: str(body_file)})
+    return Server(
+        [sys.executable, "-m", "bench.baseline", "--port", str(port)],
+        port=port,
+        env=env,
+        cwd=PROJECT_ROOT,
+        log_path=folder / "gunicorn-baseline.log",
+    )
 
 
 def _baseline_cookie(base: str) -> str:
@@ -529,9 +438,10 @@ def connection_levels(options: Options) -> tuple[int, ...]:
     return (8, options.connections)
 
 
-def load_test_backend(database_url: str, options: Options, folder: Path) -> tuple[dict, dict]:
+def load_test_backend(database_url: str, options: Options, folder: Path, has_wrk: bool) -> tuple[dict, dict]:
     """Prepare the database, measure in-process, start gunicorn (site and baseline), run wrk on every
-    endpoint at each connection level; returns results by level and facts."""
+    endpoint at each connection level (when wrk is installed), then the paced runs; returns wrk's results
+    by level and the facts (in-process figures, paced results, ...)."""
     from learn_habitat.accounts import services as accounts
     from learn_habitat.extensions import db
 
@@ -553,43 +463,141 @@ def load_test_backend(database_url: str, options: Options, folder: Path) -> tupl
     with baseline_app.app_context():
         baseline_app.extensions["baseline_models"][0].engine.dispose()
 
-    server = Server(database_url, folder, free_port())
-    reference = BaselineServer(database_url, folder, free_port(), body_file)
+    per_round = max(1, round(options.seconds_per_load_test / rounds))
+    facts = {"in_process": in_process, "rounds": rounds, "per_round": per_round}
+    server = start_site(database_url, folder)
+    reference = start_baseline(database_url, folder, body_file)
     try:
-        startup = server.wait_ready()
-        reference.wait_ready()
+        facts["startup"] = server.wait_ready()
+        reference.wait_ready(path=None)
         cookie = sign_in_over_http(server.base, LEARNER_EMAIL)
         baseline_cookie = _baseline_cookie(reference.base)
         http_token = api_token_over_http(server.base, LEARNER_EMAIL)
         check_answers(server.base, cookie, http_token, reference.base, baseline_cookie)
 
-        def wrk(endpoint, seconds, connections):
-            base = reference.base if endpoint.baseline else server.base
-            return run_wrk(base, endpoint, cookie, http_token, seconds, connections, folder, baseline_cookie)
+        def base_of(endpoint):
+            return reference.base if endpoint.baseline else server.base
 
-        for endpoint in endpoints()[:6]:  # warm every worker: templates, connections, caches (1 s each)
-            wrk(endpoint, 1, options.connections)
-        per_round = max(1, round(options.seconds_per_load_test / rounds))
+        def wrk(endpoint, seconds, connections):
+            return run_wrk(
+                base_of(endpoint), endpoint, cookie, http_token, seconds, connections, folder, baseline_cookie
+            )
+
+        def paced(endpoint, rate, seconds):
+            headers = tuple(_headers(endpoint, cookie, http_token, baseline_cookie).items())
+            request = Request(
+                endpoint.path, endpoint.method, headers, b"{}" if endpoint.method == "POST" else b""
+            )
+            return pace(base_of(endpoint), request, rate, seconds, options.connections, grace=PACED_GRACE)
+
         by_level = {}
-        for connections in connection_levels(options):
-            found: dict[str, list[LoadResult]] = {}
-            for _ in range(rounds):
-                for endpoint in endpoints():
-                    if endpoint.connections and connections != options.connections:
-                        continue  # the one-per-worker row is measured once
-                    found.setdefault(endpoint.name, []).append(wrk(endpoint, per_round, connections))
-            by_level[connections] = [combine(found[e.name]) for e in endpoints() if e.name in found]
-        facts = {
-            "workers": server.workers(),
-            "startup": startup,
-            "in_process": in_process,
-            "rounds": rounds,
-            "per_round": per_round,
-        }
+        if has_wrk:
+            for endpoint in endpoints()[:6]:  # warm every worker: templates, connections, caches (1 s each)
+                wrk(endpoint, 1, options.connections)
+            for connections in connection_levels(options):
+                found: dict[str, list[LoadResult]] = {}
+                for _ in range(rounds):
+                    for endpoint in endpoints():
+                        if endpoint.connections and connections != options.connections:
+                            continue  # the one-per-worker row is measured once
+                        found.setdefault(endpoint.name, []).append(wrk(endpoint, per_round, connections))
+                by_level[connections] = [combine(found[e.name]) for e in endpoints() if e.name in found]
+            # The lower of the levels: a burst of load from elsewhere can only lower a level's figure, and the
+            # paced rates must stay below what the baseline carries.
+            saturation = min(
+                next(r for r in results if r.endpoint == BASELINE).rate for results in by_level.values()
+            )
+            facts.update(saturation=saturation, saturation_source="wrk (the lower of its connection levels)")
+        facts.update(paced_runs(paced, options, rounds, per_round, facts))
+        facts["workers"] = len(server.worker_pids())
     finally:
         server.stop()
         reference.stop()
     return by_level, facts
+
+
+# Paced (open-loop) runs: p99 at a fixed request rate -------------------------------------------------
+
+PACED_LOADS = (0.5, 0.8)  # fractions of the baseline's throughput at saturation
+PACED_SECONDS = 3  # per endpoint, rate and round (the smoke run's wrk seconds on --quick)
+PACED_GRACE = 2.0  # seconds after the last request was due; still unanswered then: an error
+PACED_P99_TARGET = 1.25  # the lesson page's p99 at most this times the baseline's, at the same rate
+PACED_RESERVE_SECONDS = 240  # left for the sections after this one (they took 238 s in a full run, 2026-12)
+OVERDRIVE = 4  # x the cores' in-process capacity: a rate no server here keeps up with
+
+
+@dataclass
+class PacedRow:
+    endpoint: str
+    load: float  # fraction of the baseline's saturation throughput
+    result: PacedResult
+
+
+def paced_endpoints() -> list[Endpoint]:
+    """The baseline and the lesson page: the pair the paced target compares."""
+    return [e for e in endpoints() if e.name in (BASELINE, "lesson page")]
+
+
+def overdriven_rate(paced, baseline_median: float, seconds: float) -> float:
+    """The baseline's throughput at saturation measured without wrk: requests sent faster than any worker
+    can answer (``OVERDRIVE`` x what the cores manage in-process), so every connection is always busy."""
+    endpoint = next(e for e in paced_endpoints() if e.baseline)
+    rate = OVERDRIVE * multiprocessing.cpu_count() / baseline_median
+    paced(endpoint, rate, 1)  # warm every worker
+    return paced(endpoint, rate, seconds).achieved_rate
+
+
+def paced_rounds(options: Options, rounds: int, seconds: float) -> int:
+    """How many of the paced rounds fit the suite's time budget (0: none)."""
+    one_round = len(PACED_LOADS) * len(paced_endpoints()) * (seconds + 0.5)
+    spare = options.remaining() - PACED_RESERVE_SECONDS
+    return max(0, min(rounds, int(spare // one_round)))
+
+
+def paced_runs(paced, options: Options, rounds: int, per_round: int, facts: dict) -> dict:
+    """The paced runs' facts: rounds and seconds, the saturation they are a fraction of (measured with the
+    generator when wrk did not measure it), and the rows, or why they were skipped."""
+    seconds = options.pick(PACED_SECONDS, per_round)
+    found = {"paced_seconds": seconds, "paced_rounds": paced_rounds(options, rounds, seconds)}
+    if not found["paced_rounds"]:
+        found["paced_skipped"] = (
+            f"the suite's time budget had less than {PACED_RESERVE_SECONDS} s to spare for the sections after "
+            "this one"
+        )
+        return found
+    if "saturation" not in facts:
+        base = next(result for result in facts["in_process"] if result.name == BASELINE)
+        found["saturation"] = overdriven_rate(paced, base.median, seconds)
+        found["saturation_source"] = (
+            f"the paced generator overdriven ({options.connections} connections always busy; no wrk)"
+        )
+        for endpoint in paced_endpoints():  # warm every worker (1 s each), as wrk's warm-up does
+            paced(endpoint, PACED_LOADS[0] * found["saturation"], 1)
+    saturation = found.get("saturation", facts.get("saturation"))
+    if saturation <= 0:
+        found["paced_skipped"] = "the baseline answered nothing at saturation: no rate to derive"
+        return found
+    found["paced"] = measure_paced(paced, saturation, found["paced_rounds"], seconds)
+    return found
+
+
+def measure_paced(paced, saturation: float, rounds: int, seconds: float) -> list[PacedRow]:
+    """The baseline and the lesson page at each fixed rate, in interleaved rounds (the order of the two
+    alternates between rounds); the rounds' requests are pooled into one distribution per endpoint and rate."""
+    found: dict[tuple[str, float], list[PacedResult]] = {}
+    for index in range(rounds):
+        pair = paced_endpoints()
+        for load in PACED_LOADS:
+            for endpoint in pair if index % 2 == 0 else pair[::-1]:
+                found.setdefault((endpoint.name, load), []).append(
+                    paced(endpoint, load * saturation, seconds)
+                )
+    return [
+        PacedRow(endpoint.name, load, pooled(found[endpoint.name, load]))
+        for load in PACED_LOADS
+        for endpoint in paced_endpoints()
+        if (endpoint.name, load) in found
+    ]
 
 
 def run(options: Options) -> None:
@@ -598,8 +606,8 @@ def run(options: Options) -> None:
     has_wrk = wrk_path() is not None
     if not has_wrk:
         note(
-            "wrk is not installed: only the in-process figures are measured. Install it with "
-            "'apt-get install -y wrk' (Debian)."
+            "wrk is not installed: the in-process and the paced (fixed-rate) figures are measured, not the "
+            "throughput at saturation. Install it with 'apt-get install -y wrk' (Debian)."
         )
     backends = [("SQLite", None)]
     if postgres_version():
@@ -608,11 +616,16 @@ def run(options: Options) -> None:
         note("PostgreSQL does not answer at 127.0.0.1:5432: only SQLite is measured.")
     rounds = options.pick(ROUNDS, 1)
     note(
-        f"{multiprocessing.cpu_count()} cores shared by wrk (2 threads) and gunicorn; "
-        f"{' and '.join(str(c) for c in connection_levels(options))} connections; "
-        f"{options.seconds_per_load_test:.0f} s per endpoint in {rounds} interleaved round(s), after a 1 s "
-        "warm-up each; rate limits off; gunicorn's access log on, as `serve` configures it, for the site "
-        "and the baseline alike." + (f" {wrk_version()}." if has_wrk else "")
+        f"{multiprocessing.cpu_count()} cores shared by the load generator and gunicorn; "
+        + (
+            f"wrk (2 threads) at {' and '.join(str(c) for c in connection_levels(options))} connections, "
+            f"{options.seconds_per_load_test:.0f} s per endpoint in {rounds} interleaved round(s), after a 1 s "
+            "warm-up each; "
+            if has_wrk
+            else ""
+        )
+        + "rate limits off; gunicorn's access log on, as `serve` configures it, for the site and the baseline "
+        "alike." + (f" {wrk_version()}." if has_wrk else "")
     )
     for name, kind in backends:
         with tempfile.TemporaryDirectory(prefix="lh-bench-load-") as tmp:
@@ -620,9 +633,9 @@ def run(options: Options) -> None:
             try:
                 if kind == "pg":
                     with postgres_database() as url:
-                        by_level, facts = _measure(url, options, folder, has_wrk)
+                        by_level, facts = load_test_backend(url, options, folder, has_wrk)
                 else:
-                    by_level, facts = _measure(
+                    by_level, facts = load_test_backend(
                         f"sqlite:///{folder / 'load.sqlite3'}", options, folder, has_wrk
                     )
             except Exception as error:  # one backend failing must not hide the other's figures
@@ -630,30 +643,6 @@ def run(options: Options) -> None:
                 SCOREBOARD.failures.append((f"throughput ({name})", str(error)))
                 continue
         _print_backend(name, by_level, facts, options)
-
-
-def _measure(url: str, options: Options, folder: Path, has_wrk: bool):
-    if has_wrk:
-        return load_test_backend(url, options, folder)
-    from learn_habitat.accounts import services as accounts
-    from learn_habitat.extensions import db
-
-    library = shipped_library()
-    app = make_app(url, folder / "instance", library)
-    create_schema(app)
-    with app.app_context():
-        user = add_learner(LEARNER_EMAIL, "Load Test", "en", [library.get(COURSE_ID)])
-        _, token = accounts.create_access_token(user, "in-process")
-        db.session.commit()
-    baseline_app = baseline.create_app(url, library.get(COURSE_ID).lesson(LESSON_ID, "en").html)
-    baseline.add_user(baseline_app, LEARNER_EMAIL)
-    rounds = options.pick(ROUNDS, 1)
-    found = measure_in_process(app, baseline_app, token, rounds, options.pick(IN_PROCESS_CALLS, 10))
-    with app.app_context():
-        db.engine.dispose()
-    with baseline_app.app_context():
-        baseline_app.extensions["baseline_models"][0].engine.dispose()
-    return {}, {"in_process": found}
 
 
 def _print_backend(name: str, by_level: dict, facts: dict, options: Options) -> None:
@@ -753,3 +742,105 @@ def _print_backend(name: str, by_level: dict, facts: dict, options: Options) -> 
             "p50/p99 at saturation are bounded by queueing (latency ~= connections / req/s, Little's law): "
             "compare pages with the baseline measured in the same rounds, not with an absolute figure."
         )
+    _print_paced(name, facts)
+
+
+def _print_paced(name: str, facts: dict) -> None:
+    """The table of the paced runs and the target: the lesson page's p99 beside the baseline's."""
+    rows = facts.get("paced", [])
+    if not rows:
+        note(f"{name}: the paced (fixed-rate) runs were skipped: {facts.get('paced_skipped', 'not run')}.")
+        SCOREBOARD.check(
+            "throughput",
+            f"lesson page p99 / baseline p99 at a fixed rate, {name}",
+            "not measured",
+            f"<= {PACED_P99_TARGET}",
+            None,
+        )
+        return
+    loads = " and ".join(f"{load:.0%}" for load in PACED_LOADS)
+    table = Table(
+        f"{name}: open loop at fixed rates ({loads} of the baseline's {facts['saturation']:.0f} req/s at "
+        f"saturation), {facts['paced_rounds']} interleaved round(s) of {facts['paced_seconds']} s per endpoint and "
+        "rate, latency from each request's intended start; target: lesson page p99 <= "
+        f"{PACED_P99_TARGET} x the baseline's p99 at the same rate",
+        [
+            "endpoint",
+            "load",
+            "target req/s",
+            "achieved req/s",
+            "p50 ms",
+            "p90 ms",
+            "p99 ms",
+            "max ms",
+            "errors",
+            "non-2xx",
+            "p99 ratio",
+            "sent late p99 ms",
+        ],
+    )
+    for row in rows:
+        reference = next(r for r in rows if r.load == row.load and r.endpoint == BASELINE).result
+        found = row.result
+        table.add(
+            row.endpoint,
+            f"{row.load:.0%}",
+            f"{found.target_rate:.0f}",
+            f"{found.achieved_rate:.0f}",
+            latency_ms(found.latency(50)),
+            latency_ms(found.latency(90)),
+            latency_ms(found.latency(99)),
+            latency_ms(found.max),
+            found.error_count,
+            found.non2xx,
+            ratio(_p99_ratio(found, reference)),
+            latency_ms(found.lag(99)),
+        )
+    table.print()
+    everything = pooled([row.result for row in rows])
+    busiest = max(row.result.target_rate for row in rows)
+    note(
+        f"saturation throughput from {facts['saturation_source']}. Each request is due at start + i / rate "
+        "and timed from then, so waiting behind a slow answer counts (no coordinated omission); a request that"
+    )
+    note(
+        f"fails or is unanswered {PACED_GRACE:.0f} s after the last was due counts as an error and as infinitely "
+        "slow ('no answer'). The rounds' requests are pooled into one distribution per endpoint and rate."
+    )
+    note(
+        f"generator (bench/paced.py, in this process): {everything.cpu_per_request * 1e6:.0f} µs CPU per "
+        f"request, {busiest * everything.cpu_per_request:.0%} of one core at {busiest:.0f} req/s; "
+        f"{everything.opened} connections opened for {len(everything.lags)} requests (sync workers close each)."
+    )
+    note(
+        "'sent late': how long after it was due (and its connection free) a request left the generator; "
+        f"{latency_ms(everything.lag(50))} ms at p50 over all runs. It is inside the"
+    )
+    note(
+        "latencies: a large p99 there is the generator waiting for a CPU it shares with gunicorn and whatever "
+        "else runs on the machine, so read that row's tail with it."
+    )
+    for load in PACED_LOADS:
+        lesson = next((r.result for r in rows if r.load == load and r.endpoint == "lesson page"), None)
+        reference = next((r.result for r in rows if r.load == load and r.endpoint == BASELINE), None)
+        if lesson is None or reference is None:
+            continue
+        value = _p99_ratio(lesson, reference)
+        SCOREBOARD.check(
+            "throughput",
+            f"lesson page p99 / baseline p99 at {load:.0%} load ({lesson.target_rate:.0f} req/s), {name}",
+            f"{latency_ms(lesson.latency(99))} / {latency_ms(reference.latency(99))} ms = {ratio(value)}",
+            f"<= {PACED_P99_TARGET}",
+            None
+            if value is None
+            else value <= PACED_P99_TARGET and not lesson.error_count and not lesson.non2xx,
+        )
+
+
+def _p99_ratio(found: PacedResult, reference: PacedResult) -> float | None:
+    """p99 / the reference's p99: infinite when ``found`` lost over 1% of its requests, ``None`` when the
+    reference did (it was overloaded at that rate: no comparison)."""
+    mine, theirs = found.latency(99), reference.latency(99)
+    if math.isinf(theirs):
+        return None
+    return math.inf if math.isinf(mine) else mine / theirs

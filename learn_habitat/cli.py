@@ -569,7 +569,9 @@ def lti_rotate_key_command(retire_kid):
 
     if retire_kid:
         if not keys.retire_key(current_app.instance_path, retire_kid):
-            raise click.ClickException(f"no retirable key {retire_kid} (the last key is never retired)")
+            raise click.ClickException(
+                f"no retirable key {retire_kid} (the signing key, the newest, is never retired)"
+            )
         audit.record(None, "lti_retire_key", retire_kid)
         click.echo(f"Retired {retire_kid}")
     else:

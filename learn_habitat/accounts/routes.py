@@ -7,17 +7,19 @@ from sqlalchemy.exc import IntegrityError
 
 from learn_habitat.accounts import forms, mail, services
 from learn_habitat.accounts.background import run_in_background
+from learn_habitat.accounts.rate_limits import account_key, sign_in_limits
 from learn_habitat.database import utcnow
 from learn_habitat.extensions import db, limiter
 from learn_habitat.redirects import safe_next
 
 blueprint = Blueprint("accounts", __name__)
+PROFILE_SECTIONS = "learn_habitat.profile_sections"
 
 
 def _account_key() -> str:
     """Rate-limit key for the account named in the form, so one account cannot be guessed at from many IPs
     (every spelling of an address counts against the same account)."""
-    return "account:" + services.email_limit_key(request.form.get("email"))
+    return account_key()
 
 
 def _sign_in(user, remember: bool = False) -> None:
@@ -115,8 +117,7 @@ def confirm_email(token):
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_account_limit, methods=["POST"], key_func=_account_key)
+@sign_in_limits
 def login():
     """Sign in with email and password."""
     if current_user.is_authenticated:
@@ -222,13 +223,27 @@ def profile():
     return _render_profile(form), 200 if not form.errors else 422
 
 
+def add_profile_section(app, template: str, values) -> None:
+    """Show another package's section on the profile page: ``template``, rendered with ``section`` set to
+    ``values(user)``, and left out when that is ``None``. Packages above accounts (LTI: the linked platform
+    accounts) add theirs this way, so accounts never imports them."""
+    app.extensions.setdefault(PROFILE_SECTIONS, []).append((template, values))
+
+
 def _render_profile(form, password_form=None, email_form=None):
+    user = current_user._get_current_object()
+    sections = []
+    for template, values in current_app.extensions.get(PROFILE_SECTIONS, ()):
+        section = values(user)
+        if section is not None:
+            sections.append((template, section))
     return render_template(
         "accounts/profile.html",
         form=form,
         password_form=password_form or forms.ChangePasswordForm(formdata=None),
         email_form=email_form or forms.ChangeEmailForm(formdata=None),
         action_form=forms.EmptyForm(),
+        sections=sections,
     )
 
 

@@ -1,20 +1,38 @@
-"""LTI forms: registering a platform, and the deep linking choice."""
+"""LTI forms: registering and changing a platform, and linking a platform's account to a local one."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import EmailField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from learn_habitat.accounts.services import MAX_PASSWORD_LENGTH
 
-class PlatformForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[Length(max=120)])
-    issuer = StringField(_l("Issuer (platform ID)"), validators=[DataRequired(), Length(max=255)])
-    client_id = StringField(_l("Client ID"), validators=[DataRequired(), Length(max=255)])
-    deployment_ids = TextAreaField(_l("Deployment IDs (one a line)"), validators=[DataRequired()])
-    login_url = StringField(_l("Authentication request URL"), validators=[DataRequired(), Length(max=1000)])
-    token_url = StringField(_l("Access token URL"), validators=[DataRequired(), Length(max=1000)])
-    jwks_url = StringField(_l("Public keyset URL"), validators=[DataRequired(), Length(max=1000)])
-    frame_origins = StringField(_l("Origins that frame the site (optional)"), validators=[Length(max=1000)])
+
+class EditPlatformForm(FlaskForm):
+    """What may change in a registration: everything but the issuer and client id, which name it. Every
+    rule is the service's (services.update_platform), which checks all fields at once."""
+
+    name = StringField(_l("Name"))
+    deployment_ids = TextAreaField(_l("Deployment IDs (one a line)"))
+    login_url = StringField(_l("Authentication request URL"))
+    token_url = StringField(_l("Access token URL"))
+    jwks_url = StringField(_l("Public keyset URL"))
+    frame_origins = StringField(_l("Origins that frame the site (optional)"))
+
+
+class PlatformForm(EditPlatformForm):
+    """A new registration (services.register_platform checks it)."""
+
+    issuer = StringField(_l("Issuer (platform ID)"))
+    client_id = StringField(_l("Client ID"))
+
+
+class LinkAccountForm(FlaskForm):
+    """The proof that the person owns the local account: its address and its password (the address alone,
+    whatever the platform claims, is never enough)."""
+
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
 
 
 class DeleteForm(FlaskForm):

@@ -1,5 +1,6 @@
 """The tool's own RSA keys: generated into ``instance/lti_keys/`` (mode 600) at first use, the newest signs,
-every key not retired is published so platforms can check tokens signed before a rotation.
+every key not retired is published so platforms can check tokens signed before a rotation. The signing key
+(so also the last one) is never retired.
 
 Only public parts ever leave this module as JSON (:func:`public_jwks`); private keys stay on disk.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -21,11 +23,13 @@ KEY_SIZE = 2048
 
 @dataclass(frozen=True)
 class ToolKey:
-    """One key pair: its id (the JWK thumbprint), the private key in PEM and the public key in PEM."""
+    """One key pair: its id (the JWK thumbprint), the private key in PEM, the public key in PEM, and when
+    it was made (from its file name)."""
 
     kid: str
     private_pem: str
     public_pem: str
+    created_at: datetime | None = None
 
     def public_jwk(self) -> dict:
         """The public part as a JWK (no private member: d, p, q, dp, dq, qi)."""
@@ -45,7 +49,15 @@ def _read(path: Path) -> ToolKey:
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode()
     )
-    return ToolKey(Registration.get_jwk(public_pem)["kid"], path.read_text(), public_pem)
+    return ToolKey(Registration.get_jwk(public_pem)["kid"], path.read_text(), public_pem, _made_at(path))
+
+
+def _made_at(path: Path) -> datetime | None:
+    # Files are named by the nanosecond they were made (generate_key), so their order is their age.
+    try:
+        return datetime.fromtimestamp(int(path.stem) / 1e9, UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def tool_keys(instance_path: str) -> list[ToolKey]:
@@ -75,11 +87,10 @@ def generate_key(instance_path: str) -> ToolKey:
 
 
 def retire_key(instance_path: str, kid: str) -> bool:
-    """Stop publishing (and delete) the key ``kid``; the last key is never retired. True if removed."""
+    """Stop publishing (and delete) the older key ``kid``. The signing key, the newest, is never retired
+    (nor, therefore, the last one): rotate first. True if removed."""
     paths = sorted(_folder(instance_path).glob("*.pem"))
-    if len(paths) < 2:
-        return False
-    for path in paths:
+    for path in paths[:-1]:
         if _read(path).kid == kid:
             path.unlink()
             return True

@@ -1,5 +1,6 @@
 """pylti1p3 wired to our database: registrations from ``lti_platform``, launch data in ``lti_launch_value``,
-nonces used once, and id_token checks stricter than the library's defaults (audience, azp, exp and iat).
+nonces used once, id_token checks stricter than the library's defaults (audience, azp, exp and iat), and a
+partitioned state cookie over https.
 """
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import jwt
-from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
+from pylti1p3.contrib.flask import FlaskCookieService, FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
 from pylti1p3.deployment import Deployment
 from pylti1p3.exception import LtiException
 from pylti1p3.launch_data_storage.base import LaunchDataStorage
@@ -125,6 +126,27 @@ class OneTimeNonceSessionService(SessionService):
         return self.data_storage.take_value(self._get_key("nonce", nonce))
 
 
+class PartitionedStateCookieService(FlaskCookieService):
+    """pylti1p3's cookies (the login's state), also Partitioned over https. A browser that blocks
+    third-party cookies still keeps a partitioned one set inside the platform's frame, and sends it back
+    to frames under the same top-level site: the launch posted to the same frame. Over plain http it is
+    the library's cookie (neither Secure nor SameSite=None, so never partitioned)."""
+
+    def update_response(self, response):
+        secure = bool(self._request.is_secure())
+        for name, cookie in self._cookie_data_to_set.items():
+            response.set_cookie(
+                name,
+                cookie["value"],
+                max_age=cookie["exp"],
+                path="/",
+                httponly=True,
+                secure=secure,
+                samesite="None" if secure else None,
+                partitioned=secure,
+            )
+
+
 class ToolMessageLaunch(FlaskMessageLaunch):
     """A launch whose id_token must name us as audience (and azp when several), carry exp and iat, and be
     signed by a key from the platform's JWKS."""
@@ -151,40 +173,31 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         return self
 
 
-def _storage_and_session(request):
+def _services(request):
     storage = DatabaseLaunchDataStorage()
     session = OneTimeNonceSessionService(request)
     session.set_data_storage(storage)
     session.set_launch_data_lifetime(LAUNCH_DATA_LIFETIME)
-    return storage, session
+    return {
+        "session_service": session,
+        "cookie_service": PartitionedStateCookieService(request),
+        "launch_data_storage": storage,
+    }
 
 
 def oidc_login(key: ToolKey, params: dict | None = None) -> FlaskOIDCLogin:
     """The login initiation for the current request (``params``: the request's, when posted or got)."""
     request = FlaskRequest(request_data=params)
-    storage, session = _storage_and_session(request)
-    return FlaskOIDCLogin(
-        request, DatabaseToolConf(key), session_service=session, launch_data_storage=storage
-    )
+    return FlaskOIDCLogin(request, DatabaseToolConf(key), **_services(request))
 
 
 def message_launch(key: ToolKey) -> ToolMessageLaunch:
     """The authentication response (the id_token post) of the current request."""
     request = FlaskRequest()
-    storage, session = _storage_and_session(request)
-    return ToolMessageLaunch(
-        request, DatabaseToolConf(key), session_service=session, launch_data_storage=storage
-    )
+    return ToolMessageLaunch(request, DatabaseToolConf(key), **_services(request))
 
 
 def restored_launch(key: ToolKey, launch_id: str) -> ToolMessageLaunch:
     """A launch validated earlier, by its id (for the deep linking choice); LtiException if unknown."""
     request = FlaskRequest()
-    storage, session = _storage_and_session(request)
-    return ToolMessageLaunch.from_cache(
-        launch_id,
-        request,
-        DatabaseToolConf(key),
-        session_service=session,
-        launch_data_storage=storage,
-    )
+    return ToolMessageLaunch.from_cache(launch_id, request, DatabaseToolConf(key), **_services(request))

@@ -1,5 +1,5 @@
 """LTI 1.3 endpoints: login initiation, launch, the tool's keys, deep linking, the context's members,
-and the admin pages that register platforms."""
+linking a platform's account to a local one, and the admin pages for registrations and keys."""
 
 from __future__ import annotations
 
@@ -24,11 +24,12 @@ from pylti1p3.exception import LtiException, OIDCException
 
 from learn_habitat.accounts import services as accounts
 from learn_habitat.accounts.auth import admin_required
+from learn_habitat.accounts.rate_limits import sign_in_limits
 from learn_habitat.admin import audit
 from learn_habitat.course_library import current_library
 from learn_habitat.extensions import db
-from learn_habitat.lti import framing, keys, members, services
-from learn_habitat.lti.forms import DeleteForm, PlatformForm
+from learn_habitat.lti import framing, keys, linking, members, services
+from learn_habitat.lti.forms import DeleteForm, EditPlatformForm, LinkAccountForm, PlatformForm
 from learn_habitat.lti.launch import find_platform, message_launch, oidc_login, restored_launch
 from learn_habitat.urls import external_url
 
@@ -86,7 +87,7 @@ def launch():
         return _refused(_("The launch could not be verified. Please start it again from your course."))
     platform = find_platform(claims["iss"], launch.get_client_id())
     try:
-        user, _created = services.account_for_launch(platform.issuer, claims)
+        user, created = services.account_for_launch(platform.issuer, claims)
         if launch.is_deep_link_launch():
             if not services.is_instructor(claims):
                 abort(403)
@@ -108,6 +109,14 @@ def launch():
     if services.is_instructor(claims) and link.memberships_url:
         flash(_("You launched this as an instructor: see who is in your course."), "info")
         session["lti_instructor_link"] = link.id
+    if created:
+        flash(
+            _(
+                "Already have an account on this site? Link it on your profile page, "
+                "and what you do here joins your progress there."
+            ),
+            "info",
+        )
     if target.lesson_id:
         return redirect(url_for("learning.lesson", course_id=course.id, lesson_id=target.lesson_id))
     return redirect(url_for("learning.resume", course_id=course.id))
@@ -145,8 +154,7 @@ def deep_link():
         claims = launch.get_launch_data()
     except LtiException:
         return _refused(_("This choice has expired. Please start it again from your course."))
-    identity = services.identity_for(current_user)
-    if identity is None or (identity.issuer, identity.subject) != (claims.get("iss"), claims.get("sub")):
+    if not services.has_identity(current_user, claims.get("iss"), claims.get("sub")):
         abort(403)
     try:
         item = services.content_item(
@@ -187,13 +195,141 @@ def context_members(link_id):
     return render_template("lti/members.html", link=link, rows=rows)
 
 
+# Linking a platform's account to a local one ------------------------------------------------------
+
+
+@blueprint.route("/link", methods=["GET", "POST"])
+@login_required
+@sign_in_limits
+def link_account():
+    """For an account made by a launch: prove a local account by its email and password, and the
+    platform's launches sign in that account from now on, with this account's progress merged into it."""
+    if not services.is_lti_account(current_user):
+        # Also where a second submission of the form lands: the first one signed the local account in.
+        flash(
+            _(
+                "You are signed in with your own account here; the platform accounts linked to it are on this page."
+            ),
+            "info",
+        )
+        return redirect(url_for("accounts.profile"))
+    form = LinkAccountForm()
+    status = 200
+    if request.method == "GET":
+        identities = linking.linked_identities(current_user)
+        # A convenience only: the address is typed or kept by the person, and the password is the proof.
+        form.email.data = next((row.claimed_email for row in identities if row.claimed_email), None)
+    elif form.validate_on_submit():
+        lti_user = current_user._get_current_object()
+        local = accounts.authenticate(form.email.data, form.password.data)
+        if local is None:
+            # The sign-in page's words: no account enumeration.
+            flash(_("The email or password is not right."), "error")
+            status = 401
+        else:
+            try:
+                summary = linking.link_account(lti_user, local, current_library())
+            except services.LtiError as error:
+                db.session.rollback()
+                status = 403 if error.code == "privileged_account" else 409
+                if error.code == "privileged_account":
+                    # Someone who knows an author's or admin's password tried it from a platform.
+                    audit.record(lti_user, "lti_link_refused", local.email, role=local.role)
+                    db.session.commit()
+                flash(_(error.message, **error.params), "error")
+            else:
+                _sign_in(local)
+                audit.record(
+                    local,
+                    "lti_link",
+                    local.email,
+                    identities=" ".join(f"{issuer} {subject}" for issuer, subject in summary.identities),
+                    removed_account=summary.removed_account,
+                    enrolments=summary.enrolments,
+                    lessons=summary.lessons,
+                    attempts=summary.attempts,
+                    certificates=summary.certificates,
+                    certificates_replaced=" ".join(summary.certificates_replaced),
+                    checklists=summary.checklists,
+                    scores=summary.scores,
+                )
+                db.session.commit()
+                flash(
+                    _(
+                        "Your accounts are linked: you are signed in with %(email)s, and launches from "
+                        "your platform sign you in with it from now on.",
+                        email=local.email,
+                    ),
+                    "success",
+                )
+                return redirect(url_for("accounts.profile"))
+    else:
+        status = 422
+    return render_template("lti/link.html", form=form), status
+
+
+@blueprint.post("/identities/<int(max=2147483647):identity_id>/unlink")
+@login_required
+def unlink_identity(identity_id):
+    """Unbind a platform account from mine: its launches no longer sign me in."""
+    if not DeleteForm().validate_on_submit():
+        abort(400)
+    try:
+        issuer, subject = linking.unlink_identity(current_user, identity_id)
+    except services.LtiError as error:
+        db.session.rollback()
+        if error.code == "unknown_identity":
+            abort(404)
+        flash(_(error.message, **error.params), "error")
+        return redirect(url_for("accounts.profile"))
+    audit.record(current_user, "lti_unlink", current_user.email, issuer=issuer, subject=subject)
+    db.session.commit()
+    flash(_("The platform account is unlinked: its launches no longer sign you in here."), "success")
+    return redirect(url_for("accounts.profile"))
+
+
+def profile_section(user):
+    """The profile's section on platform accounts: an invitation to link for an account made by a launch,
+    the linked platform accounts (each with a way to unlink it) for a local one, nothing otherwise."""
+    if services.is_lti_account(user):
+        return {"launch_account": True, "identities": linking.linked_identities(user)}
+    identities = linking.linked_identities(user)
+    if not identities:
+        return None
+    return {"launch_account": False, "identities": identities, "form": DeleteForm()}
+
+
 # Admin pages -------------------------------------------------------------------------------------
+
+
+def _show_errors(form, error: services.LtiError) -> None:
+    """Each problem next to its field (and so in the page's summary), else as a message."""
+    for problem in getattr(error, "errors", [error]):
+        field = getattr(form, problem.form_field, None) if problem.form_field else None
+        message = _(problem.message, **problem.params)
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            flash(message, "error")
+
+
+def _render_platforms(form, status=200):
+    key_list = keys.tool_keys(current_app.instance_path)
+    return render_template(
+        "lti/platforms.html",
+        form=form,
+        delete_form=DeleteForm(),
+        platforms=services.platforms(),
+        config=services.tool_configuration(),
+        keys=key_list,
+        signing_kid=key_list[-1].kid,
+    ), status
 
 
 @blueprint.route("/platforms", methods=["GET", "POST"])
 @admin_required
 def platforms():
-    """The registered platforms, what to type into a platform, and a form to register one."""
+    """The registered platforms, what to type into a platform, the tool's keys, and a form to register one."""
     form = PlatformForm()
     if form.validate_on_submit():
         try:
@@ -204,12 +340,12 @@ def platforms():
                 form.login_url.data,
                 form.token_url.data,
                 form.jwks_url.data,
-                form.deployment_ids.data.split(),
+                (form.deployment_ids.data or "").split(),
                 form.frame_origins.data or "",
             )
         except services.LtiError as error:
             db.session.rollback()
-            flash(_(error.message, **error.params), "error")
+            _show_errors(form, error)
         else:
             audit.record(
                 current_user,
@@ -222,16 +358,51 @@ def platforms():
             framing.forget_frame_origins()
             flash(_("The platform is registered."), "success")
             return redirect(url_for("lti.platforms"))
-    return render_template(
-        "lti/platforms.html",
-        form=form,
-        delete_form=DeleteForm(),
-        platforms=services.platforms(),
-        config=services.tool_configuration(),
-    )
+    return _render_platforms(form, 422 if form.errors else 200)
 
 
-@blueprint.post("/platforms/<int:platform_id>/delete")
+@blueprint.route("/platforms/<int(max=2147483647):platform_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit_platform(platform_id):
+    """Change a registration: its name, URLs, deployment ids and frame origins."""
+    platform = db.get_or_404(services.LtiPlatform, platform_id)
+    form = EditPlatformForm(obj=platform if request.method == "GET" else None)
+    if request.method == "GET":
+        form.deployment_ids.data = "\n".join(d.deployment_id for d in platform.deployments)
+    elif form.validate_on_submit():
+        try:
+            changes = services.update_platform(
+                platform,
+                form.name.data,
+                form.login_url.data,
+                form.token_url.data,
+                form.jwks_url.data,
+                (form.deployment_ids.data or "").split(),
+                form.frame_origins.data or "",
+            )
+        except services.LtiError as error:
+            db.session.rollback()
+            _show_errors(form, error)
+        else:
+            if changes:
+                audit.record(
+                    current_user,
+                    "lti_edit_platform",
+                    platform.issuer,
+                    client_id=platform.client_id,
+                    **changes,
+                )
+                db.session.commit()
+                framing.forget_frame_origins()
+                flash(_("The registration is saved."), "success")
+            else:
+                flash(_("Nothing was changed."), "info")
+            return redirect(url_for("lti.platforms"))
+    status = 422 if form.errors else 200
+    return render_template("lti/edit_platform.html", form=form, platform=platform), status
+
+
+@blueprint.post("/platforms/<int(max=2147483647):platform_id>/delete")
 @admin_required
 def delete_platform(platform_id):
     """Forget a platform's registration."""
@@ -244,3 +415,36 @@ def delete_platform(platform_id):
     framing.forget_frame_origins()
     flash(_("The platform is no longer registered."), "success")
     return redirect(url_for("lti.platforms"))
+
+
+@blueprint.post("/keys/rotate")
+@admin_required
+def rotate_key():
+    """Make a new signing key; the older ones stay published until retired."""
+    if not DeleteForm().validate_on_submit():
+        abort(400)
+    key = keys.generate_key(current_app.instance_path)
+    audit.record(current_user, "lti_rotate_key", key.kid)
+    db.session.commit()
+    flash(
+        _("A new key signs from now on. Retire the older one once every platform has read the new keyset."),
+        "success",
+    )
+    return redirect(url_for("lti.platforms", _anchor="keys"))
+
+
+@blueprint.post("/keys/<kid>/retire")
+@admin_required
+def retire_key(kid):
+    """Stop publishing an older key (never the signing one)."""
+    if not DeleteForm().validate_on_submit():
+        abort(400)
+    if kid == keys.signing_key(current_app.instance_path).kid:
+        flash(_("This key signs now, so it cannot be retired: make a new key first."), "error")
+    elif keys.retire_key(current_app.instance_path, kid):
+        audit.record(current_user, "lti_retire_key", kid)
+        db.session.commit()
+        flash(_("The key is retired: platforms no longer accept what it signs."), "success")
+    else:
+        flash(_("There is no such key."), "error")
+    return redirect(url_for("lti.platforms", _anchor="keys"))

@@ -11,6 +11,7 @@ import ipaddress
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
+from flask_babel import lazy_gettext as _l
 from pylti1p3.roles import DesignerRole, TeacherRole, TeachingAssistantRole
 from sqlalchemy import select
 
@@ -39,29 +40,69 @@ UNUSABLE_PASSWORD = "!lti"  # not a Werkzeug hash: no password ever matches it
 
 
 class LtiError(ValueError):
-    """A registration or launch that cannot be accepted; ``code`` is stable, ``message`` translatable."""
+    """A registration or launch that cannot be accepted; ``code`` is stable, ``message`` translatable,
+    ``form_field`` the name of the form field it is about, if any."""
 
-    def __init__(self, code: str, message: str, **params):
-        super().__init__(message % params if params else message)
+    def __init__(self, code: str, message: str, form_field: str | None = None, **params):
+        super().__init__(code)
         self.code = code
         self.message = message
+        self.form_field = form_field
         self.params = params
+
+    def __str__(self) -> str:
+        # Formatted when shown: a field name in the params is a lazy string, in the language of the moment.
+        return self.message % self.params if self.params else self.message
+
+
+class LtiErrors(LtiError):
+    """Several problems with one registration, so the admin can mend them all at once."""
+
+    def __init__(self, errors: list[LtiError]):
+        first = errors[0]
+        super().__init__(first.code, first.message, first.form_field, **first.params)
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return " ".join(str(error) for error in self.errors)
 
 
 # Platform registrations --------------------------------------------------------------------------
 
+# Field names in messages, translated when a message is shown: the words of the registration form's labels.
+ISSUER_LABEL = _l("Issuer (platform ID)")
+LOGIN_URL_LABEL = _l("Authentication request URL")
+TOKEN_URL_LABEL = _l("Access token URL")
+JWKS_URL_LABEL = _l("Public keyset URL")
+FRAME_ORIGIN_LABEL = _l("Origin that frames the site")
 
-def _check_url(url: str, field: str) -> str:
+
+def _has_control_characters(text: str) -> bool:
+    # Nor spaces: no address or id needs them, and PostgreSQL refuses NUL in text.
+    return any(ord(character) <= 32 or ord(character) == 127 for character in text)
+
+
+def _check_url(url: str, label, form_field: str, max_length: int = 1000) -> str:
     url = str(url or "").strip()
-    parts = urlsplit(url)
-    host = parts.hostname or ""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:  # "http://[::1", "https://host:port"
+        parts, host = urlsplit(""), ""
     try:
         loopback = ipaddress.ip_address(host).is_loopback
     except ValueError:
         loopback = host == "localhost"
     # Keys and tokens travel over these: https, except to this machine (a platform under test).
-    if parts.scheme != "https" and not (parts.scheme == "http" and loopback) or not host or len(url) > 1000:
-        raise LtiError("invalid_url", N_("%(field)s must be an https:// address."), field=field)
+    if (
+        parts.scheme != "https"
+        and not (parts.scheme == "http" and loopback)
+        or not host
+        or len(url) > max_length
+        or _has_control_characters(url)
+    ):
+        raise LtiError("invalid_url", N_("%(field)s must be an https:// address."), form_field, field=label)
     return url
 
 
@@ -73,10 +114,54 @@ def _origin(url: str) -> str:
 def _clean_origins(text: str) -> str:
     origins = []
     for item in str(text or "").split():
-        origin = _origin(_check_url(item, "frame origin"))
+        origin = _origin(_check_url(item, FRAME_ORIGIN_LABEL, "frame_origins"))
         if origin not in origins:
             origins.append(origin)
-    return " ".join(origins)
+    joined = " ".join(origins)
+    if len(joined) > 1000:
+        raise LtiError(
+            "too_many_origins", N_("List at most 1,000 characters of frame origins."), "frame_origins"
+        )
+    return joined
+
+
+def _clean_deployment_id(deployment_id: str) -> str:
+    deployment_id = str(deployment_id or "").strip()
+    if not deployment_id or len(deployment_id) > 255 or _has_control_characters(deployment_id):
+        raise LtiError("invalid_deployment", N_("A deployment id has 1 to 255 characters."), "deployment_ids")
+    return deployment_id
+
+
+def _clean_deployment_ids(deployment_ids) -> list[str]:
+    cleaned: list[str] = []
+    for deployment_id in deployment_ids or ():
+        deployment_id = _clean_deployment_id(deployment_id)
+        if deployment_id not in cleaned:
+            cleaned.append(deployment_id)
+    if not cleaned:
+        # Without one, every launch would be refused: removing the platform says that more plainly.
+        raise LtiError("no_deployment", N_("Give at least one deployment id."), "deployment_ids")
+    return cleaned
+
+
+def _checked(checks: dict) -> dict:
+    """Run every check; the cleaned values, or :class:`LtiErrors` naming every problem at once."""
+    values, errors = {}, []
+    for key, check in checks.items():
+        try:
+            values[key] = check()
+        except LtiError as error:
+            errors.append(error)
+    if errors:
+        raise LtiErrors(errors)
+    return values
+
+
+def _clean_name(name: str, issuer: str) -> str:
+    printable = "".join(
+        character for character in str(name or "") if character.isprintable() or character.isspace()
+    )
+    return " ".join(printable.split())[:120] or issuer[:120]
 
 
 def register_platform(
@@ -89,34 +174,93 @@ def register_platform(
     deployment_ids: list[str],
     frame_origins: str = "",
 ) -> LtiPlatform:
-    """Register a partner LMS; :class:`LtiError` if a field is wrong or (issuer, client id) is taken."""
-    issuer = _check_url(issuer, "issuer")
-    client_id = str(client_id or "").strip()
-    if not client_id or len(client_id) > 255:
-        raise LtiError("invalid_client_id", N_("Give the client id the platform assigned."))
-    if find_registration(issuer, client_id) is not None:
-        raise LtiError("platform_taken", N_("This issuer and client id are already registered."))
+    """Register a partner LMS; :class:`LtiErrors` if fields are wrong or (issuer, client id) is taken."""
+
+    def client() -> str:
+        cleaned = str(client_id or "").strip()
+        if not cleaned or len(cleaned) > 255 or _has_control_characters(cleaned):
+            raise LtiError("invalid_client_id", N_("Give the client id the platform assigned."), "client_id")
+        return cleaned
+
+    values = _checked(
+        {
+            "issuer": lambda: _check_url(issuer, ISSUER_LABEL, "issuer", max_length=255),
+            "client_id": client,
+            "login_url": lambda: _check_url(login_url, LOGIN_URL_LABEL, "login_url"),
+            "token_url": lambda: _check_url(token_url, TOKEN_URL_LABEL, "token_url"),
+            "jwks_url": lambda: _check_url(jwks_url, JWKS_URL_LABEL, "jwks_url"),
+            "deployment_ids": lambda: _clean_deployment_ids(deployment_ids),
+            "frame_origins": lambda: _clean_origins(frame_origins),
+        }
+    )
+    if find_registration(values["issuer"], values["client_id"]) is not None:
+        raise LtiErrors(
+            [LtiError("platform_taken", N_("This issuer and client id are already registered."), "client_id")]
+        )
     platform = LtiPlatform(
-        name=" ".join(str(name or issuer).split())[:120] or issuer[:120],
-        issuer=issuer,
-        client_id=client_id,
-        login_url=_check_url(login_url, "login URL"),
-        token_url=_check_url(token_url, "token URL"),
-        jwks_url=_check_url(jwks_url, "JWKS URL"),
-        frame_origins=_clean_origins(frame_origins),
+        name=_clean_name(name, values["issuer"]),
+        issuer=values["issuer"],
+        client_id=values["client_id"],
+        login_url=values["login_url"],
+        token_url=values["token_url"],
+        jwks_url=values["jwks_url"],
+        frame_origins=values["frame_origins"],
     )
     db.session.add(platform)
     db.session.flush()
-    for deployment_id in deployment_ids:
+    for deployment_id in values["deployment_ids"]:
         add_deployment(platform, deployment_id)
     return platform
 
 
+def update_platform(
+    platform: LtiPlatform,
+    name: str,
+    login_url: str,
+    token_url: str,
+    jwks_url: str,
+    deployment_ids: list[str],
+    frame_origins: str = "",
+) -> dict[str, str]:
+    """Change a registration (never its issuer or client id, which name it): its name, URLs, deployment
+    ids and frame origins. Checked as a new registration is, all fields at once (:class:`LtiErrors`), and
+    nothing changes unless all are right. Returns what changed, for the audit log ({} when nothing did)."""
+    values = _checked(
+        {
+            "login_url": lambda: _check_url(login_url, LOGIN_URL_LABEL, "login_url"),
+            "token_url": lambda: _check_url(token_url, TOKEN_URL_LABEL, "token_url"),
+            "jwks_url": lambda: _check_url(jwks_url, JWKS_URL_LABEL, "jwks_url"),
+            "deployment_ids": lambda: _clean_deployment_ids(deployment_ids),
+            "frame_origins": lambda: _clean_origins(frame_origins),
+        }
+    )
+    values["name"] = _clean_name(name, platform.issuer)
+    changes = {}
+    for attribute in ("name", "login_url", "token_url", "jwks_url", "frame_origins"):
+        before, after = getattr(platform, attribute), values[attribute]
+        if before != after:
+            changes[attribute] = f"{before or '-'} → {after or '-'}"
+            setattr(platform, attribute, after)
+    wanted = values["deployment_ids"]
+    current = [deployment.deployment_id for deployment in platform.deployments]
+    removed = [deployment_id for deployment_id in current if deployment_id not in wanted]
+    added = [deployment_id for deployment_id in wanted if deployment_id not in current]
+    for deployment in list(platform.deployments):
+        if deployment.deployment_id in removed:
+            platform.deployments.remove(deployment)  # delete-orphan: the row goes
+    for deployment_id in added:
+        platform.deployments.append(LtiDeployment(deployment_id=deployment_id))
+    if removed:
+        changes["deployments_removed"] = " ".join(removed)
+    if added:
+        changes["deployments_added"] = " ".join(added)
+    db.session.flush()
+    return changes
+
+
 def add_deployment(platform: LtiPlatform, deployment_id: str) -> None:
     """Accept launches with this deployment id too. Idempotent."""
-    deployment_id = str(deployment_id or "").strip()
-    if not deployment_id or len(deployment_id) > 255:
-        raise LtiError("invalid_deployment", N_("A deployment id has 1 to 255 characters."))
+    deployment_id = _clean_deployment_id(deployment_id)
     if deployment_id not in {d.deployment_id for d in platform.deployments}:
         platform.deployments.append(LtiDeployment(deployment_id=deployment_id))
         db.session.flush()
@@ -231,7 +375,19 @@ def account_for_launch(issuer: str, claims: dict) -> tuple[User, bool]:
         user = db.session.get(User, identity.user_id)
         if user.deleted_at is not None:
             raise LtiError("account_deleted", N_("This account was deleted."))
-        user.name = _claimed_name(claims) if claims.get("name") or claims.get("given_name") else user.name
+        if user.role != Role.LEARNER:
+            # Linking refuses these accounts; one given more rights after it was linked is refused here,
+            # so a partner platform never signs anyone in with more than a learner's rights.
+            raise LtiError(
+                "privileged_account",
+                N_(
+                    "This account has more than a learner's rights, so a partner platform cannot sign it in. "
+                    "Sign in on this site instead."
+                ),
+            )
+        if is_lti_account(user) and (claims.get("name") or claims.get("given_name")):
+            # The platform names its own accounts; a linked local account keeps the name its owner chose.
+            user.name = _claimed_name(claims)
         identity.claimed_email = email
         return user, False
     user = User(
@@ -316,9 +472,18 @@ def instructor_link(user: User, link_id: int) -> LtiResourceLink | None:
     )
 
 
-def identity_for(user: User) -> LtiIdentity | None:
-    """The LTI binding of an account, if it has one."""
-    return db.session.scalar(select(LtiIdentity).where(LtiIdentity.user_id == user.id))
+def has_identity(user: User, issuer: str, subject: str) -> bool:
+    """Whether (issuer, subject) is bound to ``user`` (a linked local account may have several bindings)."""
+    return (
+        db.session.scalar(
+            select(LtiIdentity.id).where(
+                LtiIdentity.user_id == user.id,
+                LtiIdentity.issuer == str(issuer or ""),
+                LtiIdentity.subject == str(subject or ""),
+            )
+        )
+        is not None
+    )
 
 
 # What the platform admin types in, and deep linking ----------------------------------------------

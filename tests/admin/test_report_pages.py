@@ -425,3 +425,17 @@ def test_forms_and_downloads_come_before_the_long_tables(app, client, admin, shi
 def token(client):
     response = client.post("/api/v1/tokens", json={"email": "admin@example.org", "password": PASSWORD})
     return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+# ------------------------------------------------------------------------------------ admin index links
+
+
+def test_the_admin_index_links_to_the_lti_platforms_for_admins_only(app, client, admin):
+    html = page(client, "/admin/")
+    (platforms,) = html.xpath('.//p[@class="actions"]/a[@href="/lti/platforms"]')
+    assert text(platforms) == "LTI platforms"
+    assert client.get(platforms.get("href")).status_code == 200
+    client.post("/logout")
+    make_user(app, "author@example.org", "Author", role="author")
+    client.post("/login", data={"email": "author@example.org", "password": PASSWORD})
+    assert not page(client, "/admin/").xpath('.//a[@href="/lti/platforms"]')

@@ -12,15 +12,22 @@ from tests.lti.platform import LEARNER, Platform
 @pytest.fixture
 def platform(app, client):
     """A running platform whose admin registered our tool, and whom our admin registered in turn."""
+    platform = Platform(client.get("/lti/jwks.json").get_json())
+    register_with_tool(app, platform, "Test LMS")
+    yield platform
+    platform.close()
+
+
+def register_with_tool(app, platform: Platform, name: str) -> None:
+    """Register ``platform`` with the tool as its admin would (the origins it may frame from read afresh)."""
     from learn_habitat.extensions import db
+    from learn_habitat.lti import framing
     from learn_habitat.lti.services import register_platform
 
-    tool_jwks = client.get("/lti/jwks.json").get_json()
-    platform = Platform(tool_jwks)
     settings = platform.settings()
     with app.app_context():
         register_platform(
-            "Test LMS",
+            name,
             settings["issuer"],
             settings["client_id"],
             settings["login_url"],
@@ -29,8 +36,7 @@ def platform(app, client):
             settings["deployment_ids"],
         )
         db.session.commit()
-    yield platform
-    platform.close()
+        framing.forget_frame_origins()  # as the admin page does after a change
 
 
 def launch(client, platform, user_id="student-1", roles=(LEARNER,), custom=None, tamper=None, **options):

@@ -1,6 +1,7 @@
 """A partner LMS for the tests, built from lti1p3platform (a platform implementation we did not write):
 it initiates logins, signs id_tokens with its own key, and serves its JWKS, OAuth 2 token endpoint, an AGS
-line item and an NRPS membership list from a small Flask app on 127.0.0.1."""
+line item and an NRPS membership list from a small Flask app on 127.0.0.1. For a browser it also serves
+course pages that frame the tool, and the authentication endpoint that auto-posts the id_token."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from flask import Flask, jsonify
+from flask import Flask, abort, jsonify
 from flask import request as flask_request
 from lti1p3platform.ltiplatform import LTI1P3PlatformConfAbstract
 from lti1p3platform.membership import Context
@@ -19,6 +20,7 @@ from lti1p3platform.oidc_login import OIDCLoginAbstract
 from lti1p3platform.registration import Registration
 from lti1p3platform.request import Request
 from lti1p3platform.service_connector import AssignmentsGradesService, NamesRoleProvisioningService
+from markupsafe import Markup
 from werkzeug.serving import make_server
 
 CLIENT_ID = "learn-habitat-tool"
@@ -158,6 +160,7 @@ class Platform:
             {"user_id": "student-2", "name": "Nia Newcomer", "roles": [LEARNER]},
         ]
         self.tool_jwks = tool_jwks
+        self.links: dict[str, dict] = {}  # resource links shown to a browser, by their lti_message_hint
         self.app = self._build_app()
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.base = f"http://127.0.0.1:{self.server.server_port}"
@@ -244,6 +247,13 @@ class Platform:
             launch.set_dl(f"{self.base}/deep-link-return", accept_types={"ltiResourceLink"})
         return launch.lti_launch()
 
+    def course_page(self, user_id: str, custom: dict, roles=(LEARNER,)) -> str:
+        """The URL of a course page on which ``user_id`` meets an activity framing the tool, launched with
+        ``custom`` (the page's iframe posts the login initiation to the tool, as an LMS does)."""
+        hint = f"resource-link-{len(self.links) + 1}"
+        self.links[hint] = {"user_id": user_id, "roles": list(roles), "custom": dict(custom)}
+        return f"{self.base}/course/{hint}"
+
     def _build_app(self):
         app = Flask("platform")
         platform = self
@@ -296,6 +306,55 @@ class Platform:
                 response.result = response.result["content"]
             return respond(response)
 
+        @app.get("/course/<hint>")
+        def course_page(hint):
+            if hint not in platform.links:
+                abort(404)
+            return _html(
+                "Urban planning 101",
+                Markup(
+                    '<iframe name="activity" title="learn-habitat" src="/course/{}/launch" '
+                    'width="900" height="700"></iframe>'
+                ).format(hint),
+            )
+
+        @app.get("/course/<hint>/launch")
+        def frame_launch(hint):
+            if hint not in platform.links:
+                abort(404)
+            initiation = platform.login_initiation(platform.links[hint]["user_id"], hint=hint)
+            action, _, query = initiation.partition("?")
+            return _autopost(action, dict(parse_qsl(query)))
+
+        @app.get("/auth")
+        def auth():
+            # The authentication endpoint a browser reaches through the tool's redirect: it answers only
+            # for a link it showed, to the user it showed it to, at the launch URL it registered.
+            params = flask_request.args
+            link = platform.links.get(params.get("lti_message_hint", ""))
+            if link is None or params.get("login_hint") != link["user_id"]:
+                abort(403)
+            if params.get("redirect_uri") != platform.registration.get_launch_url():
+                abort(400)
+            form = platform.authenticate(
+                flask_request.url,
+                link["user_id"],
+                link["roles"],
+                custom=link["custom"],
+                resource_link_id=params["lti_message_hint"],
+            )
+            return _autopost(form["launch_url"], {"id_token": form["id_token"], "state": form["state"]})
+
+        @app.get("/embed")
+        def embed():
+            # Any page framed by the platform's origin, as an LMS page with an embedded block shows it.
+            return _html(
+                "Embedded",
+                Markup('<iframe src="{}" width="900" height="700"></iframe>').format(
+                    flask_request.args["src"]
+                ),
+            )
+
         @app.get("/memberships")
         def memberships():
             service = Members(
@@ -304,6 +363,27 @@ class Platform:
             return respond(service.handle_resp(service.handle_get_members))
 
         return app
+
+
+def _html(title: str, body: Markup) -> str:
+    return Markup(
+        "<!doctype html><html><head><title>{}</title></head><body><h1>{}</h1>{}</body></html>"
+    ).format(title, title, body)
+
+
+def _autopost(action: str, fields: dict) -> str:
+    """A page whose form posts ``fields`` to ``action`` as soon as it loads."""
+    inputs = Markup("").join(
+        Markup('<input type="hidden" name="{}" value="{}">').format(name, value)
+        for name, value in fields.items()
+    )
+    return _html(
+        "Launching",
+        Markup(
+            '<form id="autopost" method="post" action="{}">{}<button>Continue</button></form>'
+            "<script>document.getElementById('autopost').submit();</script>"
+        ).format(action, inputs),
+    )
 
 
 def wait_until(condition, timeout=10.0):
