@@ -142,7 +142,10 @@ class Target:
     what: str
     measured: str
     goal: str
-    met: bool | None  # None: not measured
+    met: bool | str | None  # None: not measured; REPORTED: shown, no verdict
+
+
+REPORTED = "reported"  # a figure shown beside a target, with no verdict of its own
 
 
 @dataclass
@@ -160,7 +163,7 @@ class Scoreboard:
         """The summary table."""
         table = Table("Targets", ["section", "what", "measured", "target", "result"])
         for target in self.targets:
-            verdict = {True: "met", False: "MISSED", None: "not measured"}[target.met]
+            verdict = {True: "met", False: "MISSED", None: "not measured", REPORTED: "reported"}[target.met]
             table.add(target.section, target.what, target.measured, target.goal, verdict)
         if self.targets:
             table.print()

@@ -47,16 +47,21 @@ SQLITE_MEASURE_RESERVE_SECONDS = 100  # what the SQLite measurements and the sum
 WARM_SECONDS = 2.0
 
 
+REPORT_TARGET_SECONDS = 0.1  # every report query on PostgreSQL at full size
+
+
 @dataclass
 class Operation:
     name: str
     call: object  # () -> short description of the result
     warm_runs: int
+    reads_everything: bool = False  # a full scan is its right plan (the export of every learner)
 
 
 @dataclass
 class Measured:
     name: str
+    reads_everything: bool
     outcome: str
     cold: float
     warm: float | None
@@ -128,7 +133,7 @@ def operations(app, learner_email: str) -> list[Operation]:
         Operation("report: lesson_stats", service(lessons), 3),
         Operation("report: question_stats", service(questions), 3),
         Operation("report: learner_page, page 1 of 50", service(learners), 3),
-        Operation("CSV export: learner_csv (all learners)", service(csv_export), 1),
+        Operation("CSV export: learner_csv (all learners)", service(csv_export), 1, reads_everything=True),
     ]
 
 
@@ -146,6 +151,7 @@ def measure(operation: Operation, engine) -> Measured:
     peak, _ = traced_peak(operation.call)
     return Measured(
         operation.name,
+        operation.reads_everything,
         outcome,
         cold,
         statistics.median(warm) if warm else None,
@@ -323,14 +329,27 @@ def measure_backend(backend: str, sizes, options: Options) -> None:
             _print_results(backend, results)
             engine.dispose()
 
+    sizes_label = f"{sizes.learners * 30:,} progress rows"
     for found in results:
-        if backend == "PostgreSQL":
+        if backend != "PostgreSQL":
+            continue
+        if found.reads_everything:
+            note(f"{found.name} reads every learner of the course: a full scan is its right plan.")
+        else:
             SCOREBOARD.check(
                 "scale",
                 f"PostgreSQL, no Seq Scan on big tables: {found.name}",
                 ", ".join(found.flagged) or "none",
                 "none",
                 not found.flagged,
+            )
+        if found.name.startswith("report:") and found.warm is not None:
+            SCOREBOARD.check(
+                "scale",
+                f"PostgreSQL, {found.name}, warm, {sizes_label}",
+                ms(found.warm) + " ms",
+                f"< {REPORT_TARGET_SECONDS * 1000:.0f} ms",
+                found.warm < REPORT_TARGET_SECONDS,
             )
 
 

@@ -44,6 +44,7 @@ from bench import (
     BENCH_PASSWORD,
     BENCH_USER_AGENT,
     PROJECT_ROOT,
+    REPORTED,
     SCOREBOARD,
     Options,
     StatementLog,
@@ -754,7 +755,7 @@ def _print_paced(name: str, facts: dict) -> None:
             "throughput",
             f"lesson page p99 / baseline p99 at a fixed rate, {name}",
             "not measured",
-            f"<= {PACED_P99_TARGET}",
+            "reported",
             None,
         )
         return
@@ -762,8 +763,8 @@ def _print_paced(name: str, facts: dict) -> None:
     table = Table(
         f"{name}: open loop at fixed rates ({loads} of the baseline's {facts['saturation']:.0f} req/s at "
         f"saturation), {facts['paced_rounds']} interleaved round(s) of {facts['paced_seconds']} s per endpoint and "
-        "rate, latency from each request's intended start; target: lesson page p99 <= "
-        f"{PACED_P99_TARGET} x the baseline's p99 at the same rate",
+        "rate, latency from each request's intended start; reported beside the throughput (for reference, "
+        f"{PACED_P99_TARGET} x the baseline's p99 at the same rate)",
         [
             "endpoint",
             "load",
@@ -830,10 +831,8 @@ def _print_paced(name: str, facts: dict) -> None:
             "throughput",
             f"lesson page p99 / baseline p99 at {load:.0%} load ({lesson.target_rate:.0f} req/s), {name}",
             f"{latency_ms(lesson.latency(99))} / {latency_ms(reference.latency(99))} ms = {ratio(value)}",
-            f"<= {PACED_P99_TARGET}",
-            None
-            if value is None
-            else value <= PACED_P99_TARGET and not lesson.error_count and not lesson.non2xx,
+            f"reported (for reference: {PACED_P99_TARGET})",
+            None if value is None else REPORTED,
         )
 
 

@@ -10,7 +10,7 @@ from flask import Flask
 from learn_habitat import course_library, errors, fragments, i18n, lti, urls
 from learn_habitat.accounts import auth as accounts_auth
 from learn_habitat.config import apply_config
-from learn_habitat.database import MIGRATIONS_DIR, render_migration_item
+from learn_habitat.database import MIGRATIONS_DIR, render_migration_item, track_writes
 from learn_habitat.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
 
@@ -28,6 +28,8 @@ def build_app(config=None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     db.init_app(app)
+    with app.app_context():
+        track_writes(db.engine)  # creates the engine object only; it connects at first use
     # Batch mode lets migrations alter tables on SQLite too.
     migrate.init_app(
         app, db, directory=MIGRATIONS_DIR, render_as_batch=True, render_item=render_migration_item

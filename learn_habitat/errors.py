@@ -34,14 +34,15 @@ def init_app(app) -> None:
     """Register the error handlers and response headers."""
 
     @app.teardown_appcontext
-    def release_connection(_error):
+    def release_connection(error):
         """End the request's transaction. If the database dropped the connection meanwhile, the server has
         rolled the transaction back already: discard the connection rather than fail an answered request.
         (Registered after Flask-SQLAlchemy's own teardown, so it runs first.)"""
+        from learn_habitat.database import end_transaction
         from learn_habitat.extensions import db
 
         try:
-            db.session.close()
+            end_transaction(db.session, error)
         except (OperationalError, InterfaceError, DisconnectionError):
             db.session().invalidate()
 

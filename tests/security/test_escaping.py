@@ -412,13 +412,28 @@ def test_only_script_json_marks_a_python_string_as_safe_html():
             ):
                 makers.append(module.relative_to(PROJECT_ROOT).as_posix())
     # The certificate's QR code: SVG written by segno and accepted by the media rules before it is marked.
-    assert makers == ["learn_habitat/learning/certificates.py", "scorm_export/base.py"]
+    # The fragment cache: the output of autoescaped templates, kept as text, with its slots' values escaped
+    # (tests/learning/test_page_fragments.py).
+    assert makers == [
+        "learn_habitat/fragments.py",
+        "learn_habitat/learning/certificates.py",
+        "scorm_export/base.py",
+    ]
 
 
 def test_every_literal_id_in_the_templates_of_lesson_pages_is_reserved():
     pages = [
         SITE_TEMPLATES / "base.html",
+        # Its parts rendered once per language (learn_habitat/fragments.py).
+        SITE_TEMPLATES / "_site_head.html",
+        SITE_TEMPLATES / "_site_header.html",
+        SITE_TEMPLATES / "_site_footer.html",
+        SITE_TEMPLATES / "_progress_bar.html",
         SITE_TEMPLATES / "learning" / "lesson.html",
+        SITE_TEMPLATES / "learning" / "_lesson_top.html",
+        SITE_TEMPLATES / "learning" / "_lesson_text.html",
+        SITE_TEMPLATES / "learning" / "_lesson_end.html",
+        SITE_TEMPLATES / "learning" / "_pager.html",
         SITE_TEMPLATES / "learning" / "_quiz_form.html",
         SITE_TEMPLATES / "learning" / "_checklist_form.html",
         SITE_TEMPLATES / "learning" / "attempt.html",
