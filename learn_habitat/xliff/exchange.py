@@ -273,7 +273,9 @@ def import_xliff(courses_dir: str | Path, data: bytes, name: str = "translation.
     try:
         root = document.parse(data)
     except etree.XMLSyntaxError as exc:
-        raise XliffError([f"{name}:{exc.lineno or 1}: not well-formed XML: {exc.msg}"]) from None
+        # libxml2's messages may run over lines; a problem is one line.
+        message = " ".join(str(exc.msg).split()).replace(" ,", ",")
+        raise XliffError([f"{name}:{exc.lineno or 1}: not well-formed XML: {message}"]) from None
     if root.tag != q("xliff") or root.get("version") not in ("2.0", "2.1", "2.2"):
         raise XliffError([f'{name}:{root.sourceline}: not an XLIFF 2 document (<xliff version="2.1">)'])
     source_language, language = root.get("srcLang"), root.get("trgLang")

@@ -131,6 +131,8 @@ def test_the_calculator_works_offline_inside_a_package(lms, tmp_path, standard, 
         wait_for_next_lesson(page, previous)
     output = frame.locator("output#calc-1-out-burden")
     expect(output).to_have_text("32.0")
+    # The script is deferred: typing before it listens would change nothing (a race seen under load).
+    expect(frame.locator("form#calc-1")).to_have_attribute("data-live", "true")
     costs, income = TYPED[language]
     frame.locator("#calc-1-in-costs").fill(costs)
     frame.locator("#calc-1-in-income").fill(income)

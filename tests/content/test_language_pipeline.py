@@ -389,3 +389,10 @@ def test_shipped_figures_have_safe_arabic_and_chinese_variants(source, language)
     assert all(any(c.isalpha() for c in text) is False for text in left), left  # only numbers stay
     if language == "ar":
         assert all(t.get("direction") == "rtl" for t in texts)
+
+
+def test_an_svg_libxml2_cannot_parse_gives_a_one_line_problem():
+    # libxml2 ends some messages with a newline and a position (found by the course mutation fuzzer).
+    for data in (b"<\x00svg/>", b"<svg>\x00</svg>", b'<svg xmlns="http://www.w3.org/2000/svg"><g>'):
+        problems = svg_problems(data)
+        assert problems and all("\n" not in message and message.strip() == message for _, message in problems)
