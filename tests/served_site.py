@@ -4,29 +4,15 @@ watcher), for the tests that need the real server rather than the test client.""
 from __future__ import annotations
 
 import http.client
-import os
-import signal
-import socket
 import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.server import Server, clean_environment, free_port, learn_habitat_command
+
 START_SECONDS = 120  # generous: the machine is shared
-
-
-def learn_habitat_command() -> list[str]:
-    """The installed ``learn-habitat`` script, else the module."""
-    script = Path(sys.executable).with_name("learn-habitat")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "learn_habitat.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def request(port: int, method: str, path: str, body=None, headers=None) -> tuple[int, list, str]:
@@ -70,45 +56,31 @@ class ServedSite:
 def served_site(folder: Path, courses_dir: Path, workers: int = 3, **settings):
     """The site served from a migrated SQLite database in ``folder``; ``settings`` are LEARN_HABITAT_* values
     (``RATELIMIT_ENABLED="false"``). Stopped with SIGTERM, as an operator stops it."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("LEARN_HABITAT_")}
-    env.update(
+    env = clean_environment(
         LEARN_HABITAT_INSTANCE_PATH=str(folder / "instance"),
         LEARN_HABITAT_DATABASE_URL=f"sqlite:///{folder / 'site.sqlite3'}",
         LEARN_HABITAT_COURSES_DIR=str(courses_dir),
         **{f"LEARN_HABITAT_{name}": str(value) for name, value in settings.items()},
     )
-    command = learn_habitat_command()
     subprocess.run(
-        [*command, "db", "upgrade"], env=env, cwd=folder, check=True, capture_output=True, timeout=300
+        [*learn_habitat_command(), "db", "upgrade"],
+        env=env,
+        cwd=folder,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     port = free_port()
-    log_path = folder / "serve.log"
-    with log_path.open("w") as output:
-        server = subprocess.Popen(
-            [*command, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
-            env=env,
-            cwd=folder,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    site = ServedSite(port, log_path)
-    try:
-
-        def answering():
-            assert server.poll() is None, (
-                f"learn-habitat serve exited with {server.returncode}:\n{site.log()}"
-            )
-            try:
-                return request(port, "GET", "/healthz")[0] == 200
-            except OSError:
-                return False
-
-        wait_for(answering, "learn-habitat serve answers /healthz")
-        yield site
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    command = [
+        *learn_habitat_command(),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
+    with Server(command, port=port, env=env, cwd=folder, log_path=folder / "serve.log") as server:
+        server.wait_ready(timeout=START_SECONDS)
+        yield ServedSite(port, server.log_path)
