@@ -85,9 +85,6 @@ class FragmentCache:
             html = html.replace(_marker(name), str(escape(value)))
         return Markup(html)
 
-    def __len__(self) -> int:
-        return len(self._entries)
-
 
 @pass_context
 def fragment(page_context, template: str, *key, slots: dict | None = None, **context) -> Markup:
