@@ -361,6 +361,22 @@ def latency_ms(seconds: float) -> str:
     return "no answer" if math.isinf(seconds) else ms(seconds)
 
 
+# The columns every table of paced runs shows, and their cells for one run.
+RESULT_COLUMNS = ("achieved req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors", "non-2xx")
+
+
+def result_cells(found: PacedResult) -> list:
+    return [
+        f"{found.achieved_rate:.0f}",
+        latency_ms(found.latency(50)),
+        latency_ms(found.latency(90)),
+        latency_ms(found.latency(99)),
+        latency_ms(found.max),
+        found.error_count,
+        found.non2xx,
+    ]
+
+
 def main(argv=None) -> int:
     """``python -m bench.paced URL --rate R``: one paced run (or a ladder of rates), printed as a table."""
     parser = argparse.ArgumentParser(prog="python -m bench.paced", description=main.__doc__)
@@ -385,13 +401,7 @@ def main(argv=None) -> int:
         "latency from each request's intended start",
         [
             "target req/s",
-            "achieved req/s",
-            "p50 ms",
-            "p90 ms",
-            "p99 ms",
-            "max ms",
-            "errors",
-            "non-2xx",
+            *RESULT_COLUMNS,
             "lag p50 ms",
             "lag p99 ms",
             "CPU µs/request",
@@ -401,13 +411,7 @@ def main(argv=None) -> int:
         found = pace(base, request, rate, args.seconds, args.connections, args.timeout)
         table.add(
             f"{rate:g}",
-            f"{found.achieved_rate:.0f}",
-            latency_ms(found.latency(50)),
-            latency_ms(found.latency(90)),
-            latency_ms(found.latency(99)),
-            latency_ms(found.max),
-            found.error_count,
-            found.non2xx,
+            *result_cells(found),
             latency_ms(found.lag(50)),
             latency_ms(found.lag(99)),
             f"{found.cpu_per_request * 1e6:.0f}",

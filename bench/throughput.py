@@ -63,7 +63,7 @@ from bench import (
     shipped_library,
     sign_in_test_client,
 )
-from bench.paced import PacedResult, Request, latency_ms, pace, pooled
+from bench.paced import RESULT_COLUMNS, PacedResult, Request, latency_ms, pace, pooled, result_cells
 from bench.server import Server, clean_environment, free_port, site_environment
 
 COURSE_ID = "adequate-housing"
@@ -769,13 +769,7 @@ def _print_paced(name: str, facts: dict) -> None:
             "endpoint",
             "load",
             "target req/s",
-            "achieved req/s",
-            "p50 ms",
-            "p90 ms",
-            "p99 ms",
-            "max ms",
-            "errors",
-            "non-2xx",
+            *RESULT_COLUMNS,
             "p99 ratio",
             "sent late p99 ms",
         ],
@@ -787,13 +781,7 @@ def _print_paced(name: str, facts: dict) -> None:
             row.endpoint,
             f"{row.load:.0%}",
             f"{found.target_rate:.0f}",
-            f"{found.achieved_rate:.0f}",
-            latency_ms(found.latency(50)),
-            latency_ms(found.latency(90)),
-            latency_ms(found.latency(99)),
-            latency_ms(found.max),
-            found.error_count,
-            found.non2xx,
+            *result_cells(found),
             ratio(_p99_ratio(found, reference)),
             latency_ms(found.lag(99)),
         )
